@@ -1,0 +1,131 @@
+/**
+ * The one definition of what the workstation exposes. The Electron preload, the web host's
+ * WebSocket client and the CLI derive from it; every host validates inputs and outputs with
+ * these schemas at its boundary.
+ */
+import { z } from 'zod';
+
+const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lowercase hex');
+const empty = z.object({}).strict();
+
+export const readerSource = z.enum(['pcsc', 'sim']);
+export type ReaderSource = z.infer<typeof readerSource>;
+
+/** What a reader holds: nothing, a card (with its ATR), or a card the reader cannot power (mute). */
+export const readerState = z.enum(['empty', 'present', 'mute']);
+export type ReaderState = z.infer<typeof readerState>;
+
+export const readerInfo = z.object({
+  name: z.string().min(1),
+  state: readerState,
+  atr: hex.optional(),
+  source: readerSource,
+});
+export type ReaderInfo = z.infer<typeof readerInfo>;
+
+/**
+ * The reader service as a whole: `up` (readers can be listed), `down` (pcscd not reachable;
+ * the station retries), `unavailable` (no PC/SC binding on this machine), `starting`.
+ */
+export const serviceState = z.enum(['starting', 'up', 'down', 'unavailable']);
+export type ServiceState = z.infer<typeof serviceState>;
+
+export const readerService = z.object({
+  source: readerSource,
+  state: serviceState,
+  message: z.string(),
+});
+export type ReaderService = z.infer<typeof readerService>;
+
+export const readersSnapshot = z.object({
+  service: readerService,
+  readers: z.array(readerInfo),
+});
+export type ReadersSnapshot = z.infer<typeof readersSnapshot>;
+
+export const readerChange = z.object({
+  kind: z.enum(['reader-added', 'reader-removed', 'card-inserted', 'card-removed', 'service']),
+  reader: z.string().optional(),
+});
+export type ReaderChange = z.infer<typeof readerChange>;
+
+export const hostKind = z.enum(['electron', 'web', 'cli']);
+export type HostKind = z.infer<typeof hostKind>;
+
+export const methods = {
+  'app.info': {
+    input: empty,
+    output: z.object({
+      name: z.string(),
+      version: z.string(),
+      host: hostKind,
+      readerSource: readerSource,
+    }),
+  },
+  'readers.list': {
+    input: empty,
+    output: readersSnapshot,
+  },
+  /** Demo and test only: insert or remove the card of a simulated reader. */
+  'readers.simulate': {
+    input: z.object({ reader: z.string().min(1).max(200), action: z.enum(['insert', 'remove']) }).strict(),
+    output: readersSnapshot,
+  },
+} as const;
+
+export const events = {
+  readers: z.object({ change: readerChange, snapshot: readersSnapshot }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name);
+}
+
+/** The error shape every host answers with. */
+export const apiError = z.object({ code: z.string(), message: z.string() });
+export type ApiError = z.infer<typeof apiError>;
+
+/** The outcome of one call as it crosses a host boundary (IPC, WebSocket). */
+export type DispatchResult = { ok: true; output: unknown } | { ok: false; error: ApiError };
+
+/**
+ * What `window.obf` is, in Electron (preload) and in the browser (WebSocket client) alike: a
+ * plain forwarder. Errors travel as values because Electron's context bridge keeps only the
+ * message of a thrown error; the renderer wraps the bridge into the typed `ObfApi`.
+ */
+export interface ObfBridge {
+  invoke(method: string, input: unknown): Promise<DispatchResult>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}
+
+/** The typed API the UI programs against, derived from `methods` and `events`. */
+export interface ObfApi {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** A failed call as the clients raise it: the host's typed error, rebuilt. */
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

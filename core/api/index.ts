@@ -1,0 +1,4 @@
+export * from './contract.js';
+export * from './wire.js';
+export { ipcChannels } from './channels.js';
+export { createDispatcher, type Handlers } from './dispatch.js';

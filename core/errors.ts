@@ -1,0 +1,49 @@
+/**
+ * One error family with stable codes. A code is API: the UI, the CLI and tests branch on it;
+ * the message is for people and names the thing at fault.
+ */
+export const errorCodes = [
+  'VALIDATION',
+  'UNKNOWN_METHOD',
+  'UNAUTHORIZED',
+  'NOT_SIMULATED',
+  'NO_READER',
+  'NO_CARD',
+  'CARD_REMOVED',
+  'READER_GONE',
+  'PCSCD_DOWN',
+  'PCSC_UNAVAILABLE',
+  'SHARING_VIOLATION',
+  'TIMEOUT',
+  'PCSC_ERROR',
+  'BAD_RESPONSE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class ObfError extends Error {
+  override readonly name = 'ObfError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isObfError(value: unknown, code?: ErrorCode): value is ObfError {
+  return value instanceof ObfError && (code === undefined || value.code === code);
+}
+
+/** The wire form of any error: typed errors keep their code, anything else is INTERNAL. */
+export function toErrorPayload(err: unknown): { code: ErrorCode; message: string } {
+  if (err instanceof ObfError) return err.toJSON();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message: `internal error: ${message}` };
+}

@@ -1,0 +1,212 @@
+/**
+ * `obf-station`: the headless host over the same Workstation. Every command takes `--json`;
+ * exit code 0 on success, 1 when the work failed, 2 on bad input, each with a one-line error.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ReadersSnapshot } from '../core/api/index.js';
+import { ObfError, toErrorPayload } from '../core/index.js';
+import { runVpcdSim, VPCD_BASE_PORT } from '../native/vcard/index.js';
+import { chooseReaders, createWorkstation, parseReaderMode } from './compose.js';
+import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
+import { packageVersion, rendererDir } from './package-info.js';
+import { startWebHost } from './web.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(values: Values): Promise<number>;
+}
+
+const json = { type: 'boolean', default: false } as const;
+const readersOpt = { type: 'string', default: 'auto' } as const;
+const slotsOpt = { type: 'string', default: '4' } as const;
+
+function intOption(name: string, value: string | boolean | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
+    throw new ObfError(
+      'VALIDATION',
+      `--${name} must be a whole number from ${min} to ${max}; got "${String(value)}"`,
+    );
+  }
+  return n;
+}
+
+function out(values: Values, data: unknown, text: string): void {
+  process.stdout.write(values.json ? JSON.stringify(data) + '\n' : text + '\n');
+}
+
+const commands: Record<string, Command> = {
+  readers: {
+    summary: 'list every reader and its state (empty, or card present with ATR)',
+    usage: 'obf-station readers [--json] [--readers auto|pcsc|sim] [--slots N]',
+    options: { json, readers: readersOpt, slots: slotsOpt },
+    async run(values) {
+      const mode = parseReaderMode(String(values.readers));
+      const { backend } = chooseReaders(mode, intOption('slots', values.slots, 1, 16));
+      const station = createWorkstation('cli', backend);
+      station.start();
+      try {
+        const result = await station.dispatch('readers.list', {});
+        if (!result.ok) throw new ObfError('INTERNAL', result.error.message);
+        const snapshot = result.output as ReadersSnapshot;
+        if (snapshot.service.state === 'down' || snapshot.service.state === 'unavailable') {
+          throw new ObfError(
+            snapshot.service.state === 'down' ? 'PCSCD_DOWN' : 'PCSC_UNAVAILABLE',
+            snapshot.service.message,
+          );
+        }
+        const lines = snapshot.readers.map((r) => `${r.name}\t${r.state}${r.atr ? `\tATR ${r.atr}` : ''}`);
+        out(values, snapshot, [`# ${snapshot.service.message}`, ...lines].join('\n'));
+        return 0;
+      } finally {
+        await station.stop();
+      }
+    },
+  },
+  sim: {
+    summary: 'plug N virtual OBF cards into vpcd (pcscd with the vsmartcard driver); control lines on stdin',
+    usage:
+      'obf-station sim --slots N [--empty] [--base-port P]   (stdin: insert N | remove N | stall N | status | quit)',
+    options: {
+      slots: slotsOpt,
+      empty: { type: 'boolean', default: false },
+      'base-port': { type: 'string' },
+      json,
+    },
+    async run(values) {
+      const slots = intOption('slots', values.slots, 1, 16);
+      const basePort =
+        values['base-port'] === undefined
+          ? VPCD_BASE_PORT
+          : intOption('base-port', values['base-port'], 1, 65535 - slots);
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await runVpcdSim({
+        slots,
+        basePort,
+        empty: Boolean(values.empty),
+        input: process.stdin,
+        output: process.stdout,
+        signal: abort.signal,
+      });
+      return 0;
+    },
+  },
+  web: {
+    summary: 'serve the workstation UI and API on http://127.0.0.1 with a per-launch token',
+    usage: 'obf-station web [--port N] [--readers auto|pcsc|sim] [--slots N] [--open] [--json]',
+    options: {
+      port: { type: 'string', default: '0' },
+      readers: readersOpt,
+      slots: slotsOpt,
+      open: { type: 'boolean', default: false },
+      json,
+    },
+    async run(values) {
+      return serveWeb(values, Boolean(values.open));
+    },
+  },
+  start: {
+    summary:
+      'run the workstation: Electron when its binary exists, else the web host in a Chromium app window',
+    usage: 'obf-station start [--readers auto|pcsc|sim] [--slots N]',
+    options: { readers: readersOpt, slots: slotsOpt, port: { type: 'string', default: '0' }, json },
+    async run(values) {
+      const electron = electronAvailable();
+      if ('path' in electron) return launchElectron(electron.path, [`--readers=${String(values.readers)}`]);
+      process.stderr.write(`No Electron binary (${electron.missing}): starting the web host instead.\n`);
+      return serveWeb(values, true);
+    },
+  },
+};
+
+async function serveWeb(values: Values, open: boolean): Promise<number> {
+  const port = intOption('port', values.port, 0, 65535);
+  const choice = chooseReaders(
+    parseReaderMode(String(values.readers)),
+    intOption('slots', values.slots, 1, 16),
+  );
+  const station = createWorkstation('web', choice.backend);
+  station.start();
+  const host = await startWebHost({ workstation: station, rendererDir: rendererDir(), port });
+  out(
+    values,
+    { url: host.url, origin: host.origin, readers: choice.notice },
+    `Readers: ${choice.notice}\nOBF workstation (web host): ${host.url}`,
+  );
+  const shutdown = async () => {
+    await host.close();
+    await station.stop();
+  };
+  const chromium = open ? findChromium() : null;
+  if (open && !chromium) process.stderr.write('No Chromium found: open the URL above in a browser.\n');
+  const closed = chromium ? openAppWindow(chromium, host.url) : new Promise<void>(() => undefined);
+  await Promise.race([
+    closed,
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }),
+  ]);
+  await shutdown();
+  return 0;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    `obf-station ${packageVersion()}: OBF Provisioning Workstation`,
+    '',
+    'Usage: obf-station <command> [options]   (obf-station <command> --help for its options)',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --json for machine-readable output. Exit codes: 0 ok, 1 failed, 2 bad input.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = argv.includes('--json');
+  try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(help() + '\n');
+      return 0;
+    }
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(packageVersion() + '\n');
+      return 0;
+    }
+    const command = commands[name];
+    if (!command)
+      throw new ObfError('VALIDATION', `unknown command "${name}" (obf-station --help lists them)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      return 0;
+    }
+    let values: Values;
+    try {
+      values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false })
+        .values as Values;
+    } catch (err) {
+      throw new ObfError(
+        'VALIDATION',
+        `${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
+    }
+    return await command.run(values);
+  } catch (err) {
+    const payload = toErrorPayload(err);
+    process.stderr.write(`obf-station: error: ${payload.message}\n`);
+    if (wantsJson) process.stdout.write(JSON.stringify({ error: payload }) + '\n');
+    return payload.code === 'VALIDATION' ? 2 : 1;
+  }
+}

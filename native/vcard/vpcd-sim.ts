@@ -1,0 +1,69 @@
+/**
+ * `obf-station sim`: plugs N virtual cards into vpcd. Slot i connects to port base+i (vpcd's
+ * first reader entry serves 35963 and 35964, the second 35965 and 35966, …). It runs in its own
+ * process, never beside the PC/SC binding: a synchronous reset there would deadlock waiting
+ * for the ATR this process answers.
+ *
+ * Control lines on stdin: `insert N`, `remove N`, `stall N` (the next command is not answered),
+ * `status`, `quit`. Every state change is one JSON line on stdout. The simulator runs until
+ * `quit` or its abort signal (SIGINT/SIGTERM in the CLI); a closed stdin only ends the control
+ * lines, so `obf-station sim --slots 4 &` keeps its cards plugged in.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { VirtualCard } from './virtual-card.js';
+import { VpcdLink } from './vpcd-link.js';
+
+export const VPCD_BASE_PORT = 0x8c7b; // 35963, vsmartcard's default CHANNELID
+
+export interface VpcdSimOptions {
+  slots: number;
+  basePort?: number;
+  host?: string;
+  empty?: boolean;
+  input: Readable;
+  output: Writable;
+  signal?: AbortSignal;
+}
+
+export function runVpcdSim(options: VpcdSimOptions): Promise<void> {
+  const basePort = options.basePort ?? VPCD_BASE_PORT;
+  const say = (obj: Record<string, unknown>) => options.output.write(JSON.stringify(obj) + '\n');
+  const links = Array.from({ length: options.slots }, (_, slot) => {
+    const link = new VpcdLink(new VirtualCard({ serial: 0x2000 + slot }), basePort + slot, options.host);
+    link.on('state', (state) => say({ event: 'state', slot, state, port: link.port }));
+    return link;
+  });
+  say({ event: 'ready', slots: options.slots, ports: links.map((l) => l.port) });
+  if (!options.empty) links.forEach((l) => l.insert());
+
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: options.input });
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      links.forEach((l) => l.remove());
+      rl.close();
+      say({ event: 'stopped' });
+      resolve();
+    };
+    if (options.signal?.aborted) return finish();
+    options.signal?.addEventListener('abort', finish, { once: true });
+    rl.on('line', (line) => {
+      const [verb, arg] = line.trim().split(/\s+/);
+      if (!verb) return;
+      if (verb === 'quit') return finish();
+      if (verb === 'status') return say({ event: 'status', states: links.map((l) => l.state) });
+      const slot = Number(arg);
+      const link = Number.isInteger(slot) ? links[slot] : undefined;
+      if (!link || !['insert', 'remove', 'stall'].includes(verb)) {
+        return say({ event: 'error', message: `unknown control line "${line.slice(0, 80)}"` });
+      }
+      if (verb === 'insert') link.insert();
+      else if (verb === 'remove') link.remove();
+      else link.stall();
+      say({ event: 'ack', verb, slot });
+    });
+  });
+}
