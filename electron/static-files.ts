@@ -28,7 +28,8 @@ export async function readRendererFile(root: string, urlPath: string): Promise<S
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
+  // A path that climbs (`..` as a segment) is refused outright, not clamped to the root.
+  if (decoded.includes('\0') || decoded.split(/[/\\]/).includes('..')) return null;
   const relative = normalize(decoded).replace(/^([/\\])+/, '');
   const target = join(root, relative);
   if (target !== root && !target.startsWith(root + sep)) return null;

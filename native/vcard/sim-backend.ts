@@ -74,10 +74,11 @@ export class SimReaderBackend implements SimulatedReaderBackend {
     this.emit?.({ type: 'card-removed', reader });
   }
 
-  connect(reader: string): Promise<CardChannel> {
+  async connect(reader: string): Promise<CardChannel> {
+    await Promise.resolve(); // an unknown reader rejects, like every other failure, rather than throwing
     const slot = this.slot(reader);
     const card = slot.card;
-    if (!card) return Promise.reject(new ObfError('NO_CARD', `no card in reader "${reader}"`));
+    if (!card) throw new ObfError('NO_CARD', `no card in reader "${reader}"`);
     const generation = slot.generation;
     let open = true;
     card.reset();
@@ -98,7 +99,7 @@ export class SimReaderBackend implements SimulatedReaderBackend {
         return Promise.resolve();
       },
     };
-    return Promise.resolve(channel);
+    return channel;
   }
 
   private slot(reader: string): Slot {

@@ -19,6 +19,9 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ReaderManager } from '../../core/card/index.js';
+import { PcscReaderBackend } from '../../native/pcsc/index.js';
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORK = join(ROOT, '.cache', 'harness');
 const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
@@ -191,12 +194,29 @@ export class PcscHarness {
         // not a JSON line: ignore
       }
     });
-    if (!empty)
+    if (!empty) {
       await waitFor(
         'virtual cards to connect to vpcd',
         () => this.simStates.every((s) => s === 'inserted'),
         10_000,
       );
+      await this.waitForReaders('present');
+    }
+  }
+
+  /** Waits until pcscd itself reports every slot in the given state (it polls about every 400 ms). */
+  async waitForReaders(state: 'present' | 'empty', timeoutMs = 10_000): Promise<void> {
+    const manager = new ReaderManager(new PcscReaderBackend());
+    manager.start();
+    try {
+      const ready = () => {
+        const snap = manager.snapshot();
+        return this.readerNames.every((n) => snap.readers.find((r) => r.name === n)?.state === state);
+      };
+      await waitFor(`pcscd to report ${this.readerNames.length} readers ${state}`, ready, timeoutMs);
+    } finally {
+      await manager.stop();
+    }
   }
 
   simState(slot: number): string {
