@@ -2,45 +2,29 @@
  * `obf-station`: the headless host over the same Workstation. Every command takes `--json`;
  * exit code 0 on success, 1 when the work failed, 2 on bad input, each with a one-line error.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { ReadersSnapshot } from '../core/api/index.js';
 import { ObfError, toErrorPayload } from '../core/index.js';
 import { runVpcdSim, VPCD_BASE_PORT } from '../native/vcard/index.js';
+import {
+  intOption,
+  jsonOption as json,
+  printResult as out,
+  type Command,
+  type CommandGroup,
+  type Values,
+} from './cli-args.js';
+import { cryptoCommands } from './cli-crypto.js';
 import { chooseReaders, createWorkstation, parseReaderMode } from './compose.js';
 import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
 import { packageVersion, rendererDir } from './package-info.js';
 import { startWebHost } from './web.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface Command {
-  summary: string;
-  usage: string;
-  options: Options;
-  run(values: Values): Promise<number>;
-}
-
-const json = { type: 'boolean', default: false } as const;
 const readersOpt = { type: 'string', default: 'auto' } as const;
 const slotsOpt = { type: 'string', default: '4' } as const;
 
-function intOption(name: string, value: string | boolean | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
-    throw new ObfError(
-      'VALIDATION',
-      `--${name} must be a whole number from ${min} to ${max}; got "${String(value)}"`,
-    );
-  }
-  return n;
-}
-
-function out(values: Values, data: unknown, text: string): void {
-  process.stdout.write(values.json ? JSON.stringify(data) + '\n' : text + '\n');
-}
-
-const commands: Record<string, Command> = {
+const commands: Record<string, Command | CommandGroup> = {
+  crypto: cryptoCommands,
   readers: {
     summary: 'list every reader and its state (empty, or card present with ATR)',
     usage: 'obf-station readers [--json] [--readers auto|pcsc|sim] [--slots N]',
@@ -168,9 +152,27 @@ function help(): string {
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(cryptoCommands.subcommands).map(([name, c]) => `    crypto ${name}: ${c.summary}`),
     '',
     'Every command takes --json for machine-readable output. Exit codes: 0 ok, 1 failed, 2 bad input.',
   ].join('\n');
+}
+
+function isGroup(c: Command | CommandGroup): c is CommandGroup {
+  return 'subcommands' in c;
+}
+
+/** Resolves `name [sub]` to a command and the arguments left for it. */
+function resolve(name: string, rest: string[]): { label: string; command: Command; args: string[] } {
+  const entry = commands[name];
+  if (!entry) throw new ObfError('VALIDATION', `unknown command "${name}" (obf-station --help lists them)`);
+  if (!isGroup(entry)) return { label: name, command: entry, args: rest };
+  const [sub, ...args] = rest;
+  const names = Object.keys(entry.subcommands).join(', ');
+  if (!sub || sub.startsWith('-')) throw new ObfError('VALIDATION', `${name} needs a subcommand: ${names}`);
+  const command = entry.subcommands[sub];
+  if (!command) throw new ObfError('VALIDATION', `unknown command "${name} ${sub}" (one of: ${names})`);
+  return { label: `${name} ${sub}`, command, args };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -185,21 +187,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(packageVersion() + '\n');
       return 0;
     }
-    const command = commands[name];
-    if (!command)
-      throw new ObfError('VALIDATION', `unknown command "${name}" (obf-station --help lists them)`);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    const { label, command, args } = resolve(name, rest);
+    if (args.includes('--help') || args.includes('-h')) {
       process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
       return 0;
     }
     let values: Values;
     try {
-      values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false })
+      values = parseArgs({ args, options: command.options, strict: true, allowPositionals: false })
         .values as Values;
     } catch (err) {
       throw new ObfError(
         'VALIDATION',
-        `${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+        `${label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
       );
     }
     return await command.run(values);

@@ -1,0 +1,11 @@
+export {
+  SecurityLevel,
+  validSecurityLevels,
+  checkSecurityLevel,
+  parseInitializeUpdateResponse,
+  initializeUpdateCommand,
+  scp03Handshake,
+  Scp03Wrapper,
+  type InitializeUpdateResponse,
+  type Scp03Handshake,
+} from './scp03.js';
