@@ -17,10 +17,13 @@ export const errorCodes = [
   'TIMEOUT',
   'PCSC_ERROR',
   'BAD_RESPONSE',
+  'BAD_TLV',
+  'CARD_AUTH_FAILED',
   'INTERNAL',
 ] as const;
 
-export type ErrorCode = (typeof errorCodes)[number];
+/** A listed code, or `SW_XXXX` for a card that answered status word XXXX (ISO 7816-4 §5.1.3). */
+export type ErrorCode = (typeof errorCodes)[number] | `SW_${string}`;
 
 export class ObfError extends Error {
   override readonly name = 'ObfError';

@@ -14,6 +14,7 @@ import {
   type CommandGroup,
   type Values,
 } from './cli-args.js';
+import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { chooseReaders, createWorkstation, parseReaderMode } from './compose.js';
 import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
@@ -25,6 +26,7 @@ const slotsOpt = { type: 'string', default: '4' } as const;
 
 const commands: Record<string, Command | CommandGroup> = {
   crypto: cryptoCommands,
+  card: cardCommands,
   readers: {
     summary: 'list every reader and its state (empty, or card present with ATR)',
     usage: 'obf-station readers [--json] [--readers auto|pcsc|sim] [--slots N]',
@@ -55,11 +57,12 @@ const commands: Record<string, Command | CommandGroup> = {
   sim: {
     summary: 'plug N virtual OBF cards into vpcd (pcscd with the vsmartcard driver); control lines on stdin',
     usage:
-      'obf-station sim --slots N [--empty] [--base-port P]   (stdin: insert N | remove N | stall N | status | quit)',
+      'obf-station sim --slots N [--empty] [--base-port P] [--state-dir DIR]   (stdin: insert N | remove N | stall N | status | quit)',
     options: {
       slots: slotsOpt,
       empty: { type: 'boolean', default: false },
       'base-port': { type: 'string' },
+      'state-dir': { type: 'string' },
       json,
     },
     async run(values) {
@@ -72,6 +75,7 @@ const commands: Record<string, Command | CommandGroup> = {
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      const stateDir = typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined;
       await runVpcdSim({
         slots,
         basePort,
@@ -79,6 +83,7 @@ const commands: Record<string, Command | CommandGroup> = {
         input: process.stdin,
         output: process.stdout,
         signal: abort.signal,
+        ...(stateDir ? { stateDir } : {}),
       });
       return 0;
     },
@@ -152,7 +157,11 @@ function help(): string {
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    ...Object.entries(cryptoCommands.subcommands).map(([name, c]) => `    crypto ${name}: ${c.summary}`),
+    ...Object.entries(commands).flatMap(([name, c]) =>
+      'subcommands' in c
+        ? Object.entries(c.subcommands).map(([sub, s]) => `    ${name} ${sub}: ${s.summary}`)
+        : [],
+    ),
     '',
     'Every command takes --json for machine-readable output. Exit codes: 0 ok, 1 failed, 2 bad input.',
   ].join('\n');

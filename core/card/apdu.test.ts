@@ -7,6 +7,8 @@ import {
   encodeCommand,
   encodeResponse,
   swHex,
+  withLogicalChannel,
+  logicalChannelOf,
   type CommandApdu,
 } from './apdu.js';
 
@@ -101,16 +103,56 @@ describe('decodeCommand refuses malformed APDUs', () => {
     expectObfError(() => decodeCommand(fromHex('00a4040001aabbccdd')), 'VALIDATION', /Lc=1/);
   });
 
-  it('refuses extended length (a zero byte after the header followed by more bytes)', () => {
-    expectObfError(() => decodeCommand(fromHex('00a40400000002aabb')), 'VALIDATION', /extended/);
+  it('decodes extended length: case 3E and 4E, and refuses an extended Lc that does not match', () => {
+    expect(decodeCommand(fromHex('00a40400000002aabb'))).toMatchObject({
+      data: fromHex('aabb'),
+      extended: true,
+    });
+    expect(decodeCommand(fromHex('00a40400000002aabb0000'))).toMatchObject({
+      data: fromHex('aabb'),
+      le: 65536,
+    });
+    expectObfError(() => decodeCommand(fromHex('00a40400000003aabb')), 'VALIDATION', /extended Lc=3/);
+    expectObfError(() => decodeCommand(fromHex('00a404000000')), 'VALIDATION', /extended/);
   });
 });
 
-describe('encodeCommand refuses what a short APDU cannot carry', () => {
+describe('extended length (ISO 7816-4 §5.1)', () => {
+  it('switches to extended fields for more than 255 bytes of data or Le above 256, and round-trips', () => {
+    const big: CommandApdu = {
+      cla: 0x80,
+      ins: 0xe2,
+      p1: 0x80,
+      p2: 0,
+      data: new Uint8Array(300).fill(7),
+      le: 1000,
+    };
+    const bytes = encodeCommand(big);
+    expect(Array.from(bytes.subarray(4, 7))).toEqual([0x00, 0x01, 0x2c]);
+    expect(Array.from(bytes.subarray(-2))).toEqual([0x03, 0xe8]);
+    expect(decodeCommand(bytes)).toEqual({ ...big, extended: true });
+    expect(
+      toHex(encodeCommand({ cla: 0, ins: 0xb0, p1: 0, p2: 0, data: new Uint8Array(0), le: 65536 })),
+    ).toBe('00b00000000000');
+  });
+});
+
+describe('logical channels (ISO 7816-4 §5.4.1)', () => {
+  it('codes channels 0-3 in the first interindustry class and 4-19 in the further one, keeping SM and b8', () => {
+    expect(withLogicalChannel(0x00, 2)).toBe(0x02);
+    expect(withLogicalChannel(0x84, 3)).toBe(0x87);
+    expect(withLogicalChannel(0x00, 4)).toBe(0x40);
+    expect(withLogicalChannel(0x0c, 19)).toBe(0x6f);
+    for (let ch = 0; ch <= 19; ch++) expect(logicalChannelOf(withLogicalChannel(0x80, ch))).toBe(ch);
+    expect(() => withLogicalChannel(0, 20)).toThrow(RangeError);
+  });
+});
+
+describe('encodeCommand refuses what no APDU can carry', () => {
   const base: CommandApdu = { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: new Uint8Array(0) };
 
-  it('throws RangeError for more than 255 bytes of data', () => {
-    expect(() => encodeCommand({ ...base, data: new Uint8Array(256) })).toThrow(RangeError);
+  it('throws RangeError for more than 65535 bytes of data', () => {
+    expect(() => encodeCommand({ ...base, data: new Uint8Array(65536) })).toThrow(RangeError);
   });
 
   it('throws RangeError for a header field that is not a byte', () => {
@@ -120,9 +162,9 @@ describe('encodeCommand refuses what a short APDU cannot carry', () => {
     expect(() => encodeCommand({ ...base, p2: Number.NaN })).toThrow(/P2/);
   });
 
-  it('throws RangeError for Le outside 1..256', () => {
+  it('throws RangeError for Le outside 1..65536', () => {
     expect(() => encodeCommand({ ...base, le: 0 })).toThrow(RangeError);
-    expect(() => encodeCommand({ ...base, le: 257 })).toThrow(RangeError);
+    expect(() => encodeCommand({ ...base, le: 65537 })).toThrow(RangeError);
   });
 });
 

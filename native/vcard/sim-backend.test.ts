@@ -118,7 +118,7 @@ describe('SimReaderBackend', () => {
     const backend = new SimReaderBackend({ slots: 1 });
     const first = await backend.connect('OBF Simulated Reader 0');
     expect(sw(await first.transmit(SELECT_OBF))).toBe('9000');
-    expect(sw(await first.transmit(GET_CIN))).toBe('6d00');
+    expect(sw(await first.transmit(GET_CIN))).toBe('6a88');
     const second = await backend.connect('OBF Simulated Reader 0');
     expect(sw(await second.transmit(GET_CIN))).toBe('9000');
   });

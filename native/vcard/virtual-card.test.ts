@@ -108,10 +108,10 @@ describe('VirtualCard GET DATA', () => {
     expect(send(new VirtualCard({ serial: 1 }), '80ca123400').sw).toBe('6a88');
   });
 
-  it('answers 6D00 while the OBF applet is selected, and works again after reset', () => {
+  it('answers 6A88 for ISD data objects while the OBF applet is selected, and works again after reset', () => {
     const card = new VirtualCard({ serial: 1 });
     expect(send(card, '00a4040007f04f4246434c01').sw).toBe('9000');
-    expect(send(card, '80ca9f7f00').sw).toBe('6d00');
+    expect(send(card, '80ca9f7f00').sw).toBe('6a88');
     card.reset();
     expect(send(card, '80ca9f7f00').sw).toBe('9000');
   });

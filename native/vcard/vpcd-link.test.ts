@@ -193,7 +193,7 @@ describe('VpcdLink', () => {
   it('resets the card on power on, so the ISD is selected again', async () => {
     const { connection } = await inserted();
     const replies = await connection.repliesBeforeAtr(SELECT_OBF, GET_CIN, Uint8Array.of(1), GET_CIN);
-    expect(replies.map((r) => r.slice(-4))).toEqual(['9000', '6d00', '9000']);
+    expect(replies.map((r) => r.slice(-4))).toEqual(['9000', '6a88', '9000']);
   });
 
   it('swallows the next command unanswered after stall(), then answers again', async () => {

@@ -11,6 +11,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { join } from 'node:path';
+import { FileCardStore } from './card-state.js';
 import { VirtualCard } from './virtual-card.js';
 import { VpcdLink } from './vpcd-link.js';
 
@@ -24,13 +26,19 @@ export interface VpcdSimOptions {
   input: Readable;
   output: Writable;
   signal?: AbortSignal;
+  /** Keep each card's state in DIR/card-N.json across runs, like a real card keeps its keys. */
+  stateDir?: string;
 }
 
 export function runVpcdSim(options: VpcdSimOptions): Promise<void> {
   const basePort = options.basePort ?? VPCD_BASE_PORT;
   const say = (obj: Record<string, unknown>) => options.output.write(JSON.stringify(obj) + '\n');
   const links = Array.from({ length: options.slots }, (_, slot) => {
-    const link = new VpcdLink(new VirtualCard({ serial: 0x2000 + slot }), basePort + slot, options.host);
+    const store = options.stateDir
+      ? new FileCardStore(join(options.stateDir, `card-${slot}.json`))
+      : undefined;
+    const card = new VirtualCard({ serial: 0x2000 + slot, ...(store ? { store } : {}) });
+    const link = new VpcdLink(card, basePort + slot, options.host);
     link.on('state', (state) => say({ event: 'state', slot, state, port: link.port }));
     return link;
   });

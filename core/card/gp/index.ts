@@ -9,3 +9,4 @@ export {
   type InitializeUpdateResponse,
   type Scp03Handshake,
 } from './scp03.js';
+export { GpSession, lifecycleFromStatus, type StaticKeys, type OpenOptions } from './gp-session.js';
