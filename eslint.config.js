@@ -9,6 +9,10 @@ import tseslint from 'typescript-eslint';
 const outside = (...folders) => folders.flatMap((f) => [`**/${f}`, `**/${f}/**`, `../${f}/**`]);
 const pcscBinding = { name: 'smartcard', message: 'Only native/pcsc loads the PC/SC binding.' };
 const electronPkg = { name: 'electron', message: 'Only electron/ (the Electron host) imports electron.' };
+const sqlite = {
+  name: 'better-sqlite3-multiple-ciphers',
+  message: 'Only core/kms opens the encrypted database.',
+};
 
 function layer(files, { banned = [], paths = [] }) {
   return {
@@ -63,11 +67,16 @@ export default tseslint.config(
       'react-dom/*',
       'ws',
     ],
+    paths: [pcscBinding, electronPkg, sqlite],
+  }),
+  // The encrypted store is the one part of core with a native driver (DESIGN.md §5).
+  layer(['core/kms/**'], {
+    banned: [...outside('native', 'electron', 'renderer', 'server'), 'react', 'react-dom', 'ws'],
     paths: [pcscBinding, electronPkg],
   }),
   layer(['native/**'], {
     banned: [...outside('electron', 'renderer', 'server'), 'react', 'react-dom'],
-    paths: [electronPkg],
+    paths: [electronPkg, sqlite],
   }),
   {
     files: ['native/**'],
@@ -76,7 +85,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [pcscBinding, electronPkg],
+          paths: [pcscBinding, electronPkg, sqlite],
           patterns: [
             {
               group: outside('electron', 'renderer', 'server'),
@@ -89,11 +98,11 @@ export default tseslint.config(
   },
   layer(['electron/**'], {
     banned: [...outside('renderer', 'server'), 'react', 'react-dom'],
-    paths: [pcscBinding],
+    paths: [pcscBinding, sqlite],
   }),
   layer(['server/**'], {
     banned: outside('native', 'electron', 'renderer'),
-    paths: [pcscBinding, electronPkg],
+    paths: [pcscBinding, electronPkg, sqlite],
   }),
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -105,7 +114,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [pcscBinding, electronPkg],
+          paths: [pcscBinding, electronPkg, sqlite],
           patterns: [
             {
               regex: '(^|/)(native|electron|server)(/|$)|(^|/)core/(?!api(/|$))',

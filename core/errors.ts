@@ -19,6 +19,16 @@ export const errorCodes = [
   'BAD_RESPONSE',
   'BAD_TLV',
   'CARD_AUTH_FAILED',
+  'KMS_EXISTS',
+  'KMS_NOT_FOUND',
+  'KMS_LOCKED',
+  'KMS_LOCKED_OUT',
+  'KMS_AUTH_FAILED',
+  'KMS_INTEGRITY',
+  'DUAL_CONTROL_REQUIRED',
+  'KCV_MISMATCH',
+  'KEY_NOT_FOUND',
+  'KEY_EXISTS',
   'INTERNAL',
 ] as const;
 

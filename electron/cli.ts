@@ -16,6 +16,7 @@ import {
 } from './cli-args.js';
 import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
+import { auditCommands, kmsCommands } from './cli-kms.js';
 import { chooseReaders, createWorkstation, parseReaderMode } from './compose.js';
 import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
 import { packageVersion, rendererDir } from './package-info.js';
@@ -27,6 +28,8 @@ const slotsOpt = { type: 'string', default: '4' } as const;
 const commands: Record<string, Command | CommandGroup> = {
   crypto: cryptoCommands,
   card: cardCommands,
+  kms: kmsCommands,
+  audit: auditCommands,
   readers: {
     summary: 'list every reader and its state (empty, or card present with ATR)',
     usage: 'obf-station readers [--json] [--readers auto|pcsc|sim] [--slots N]',

@@ -65,6 +65,16 @@ describe('import boundaries', { timeout: 60_000 }, () => {
       "import { methods } from '../../core/api/index.js';\nexport const x = methods;\n",
       'types only',
     ],
+    [
+      'electron/csp.ts',
+      "import Database from 'better-sqlite3-multiple-ciphers';\nexport const x = Database;\n",
+      'Only core/kms',
+    ],
+    [
+      'core/bytes.ts',
+      "import Database from 'better-sqlite3-multiple-ciphers';\nexport const x = Database;\n",
+      'Only core/kms',
+    ],
   ])('refuses in %s: %j', async (file, code, message) => {
     const errors = await boundaryErrors(file, code);
     expect(errors.join('\n')).toContain(message);
@@ -83,6 +93,10 @@ describe('import boundaries', { timeout: 60_000 }, () => {
     [
       'native/vcard/virtual-card.ts',
       "import { toHex } from '../../core/bytes.js';\nexport const x = toHex;\n",
+    ],
+    [
+      'core/kms/seal.ts',
+      "import Database from 'better-sqlite3-multiple-ciphers';\nexport const x = Database;\n",
     ],
   ])('allows in %s: %j', async (file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);

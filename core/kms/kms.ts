@@ -1,0 +1,681 @@
+/**
+ * The station's local KMS (DESIGN.md §5): an encrypted SQLite file whose random DB key is
+ * wrapped per user (scrypt) and split M-of-N for recovery; a local master key (LMK) inside it,
+ * held in memory only while unlocked; every secret AES-256-GCM-sealed under the LMK with its
+ * row id, type and usage as AAD; roles, lockout, idle auto-lock, dual control, and the audit
+ * chain for every security event.
+ */
+import {
+  createHash,
+  createHmac,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { combine, split } from 'shamir-secret-sharing';
+import { toHex, fromHex } from '../bytes.js';
+import { kcvAes, kcvDes3 } from '../crypto/index.js';
+import { ObfError } from '../errors.js';
+import { appendAudit, auditHead, verifyAudit, type AuditEvent, type AuditVerdict } from './audit.js';
+import { openDatabase, type Db } from './database.js';
+import {
+  DEFAULT_SCRYPT,
+  readKeyring,
+  unwrapForUser,
+  wrapForUser,
+  writeKeyring,
+  type Keyring,
+  type ScryptParams,
+} from './keyring.js';
+import { migrate } from './migrations/index.js';
+import { open, seal } from './seal.js';
+import { SecretKey } from './secret-key.js';
+
+export const roles = ['security_officer', 'supervisor', 'operator'] as const;
+export type Role = (typeof roles)[number];
+export const keyTypes = ['AES-128', 'AES-192', 'AES-256', '3DES', 'P-256', 'Ed25519'] as const;
+export type KeyType = (typeof keyTypes)[number];
+export const keyUsages = [
+  'vendor-transport',
+  'isd-master',
+  'op',
+  'obf-k',
+  'opc',
+  'application-key',
+  'output-transport',
+  'station-signing',
+] as const;
+export type KeyUsage = (typeof keyUsages)[number];
+
+const SYMMETRIC_LENGTH: Partial<Record<KeyType, number[]>> = {
+  'AES-128': [16],
+  'AES-192': [24],
+  'AES-256': [32],
+  '3DES': [16, 24],
+};
+
+export interface KeyRecord {
+  id: string;
+  label: string;
+  type: KeyType;
+  usage: KeyUsage;
+  kcv: string;
+  state: 'active' | 'retired' | 'destroyed';
+  origin: 'generated' | 'components' | 'derived' | 'imported';
+  createdAt: string;
+  createdBy: string;
+}
+
+/** Someone who proved their passphrase to this station, now. Only the KMS mints these. */
+export interface Principal {
+  readonly username: string;
+  readonly role: Role;
+  readonly authenticatedAt: number;
+}
+
+export interface KmsOptions {
+  now?: () => Date;
+  /** Idle time before the station locks itself and drops its keys (default 5 minutes). */
+  idleMs?: number;
+  /** Failed logins before a lockout, and how long it lasts. */
+  maxFailures?: number;
+  lockoutMs?: number;
+  /** How long a second person's authentication counts for one dual-control operation. */
+  approvalWindowMs?: number;
+}
+
+export interface SetupUser {
+  username: string;
+  role: Role;
+  passphrase: string;
+}
+
+export interface InitOptions extends KmsOptions {
+  users: SetupUser[];
+  recovery: { threshold: number; shares: number };
+  scrypt?: ScryptParams;
+  stationId?: string;
+}
+
+export interface RecoveryShare {
+  index: number;
+  /** The share, hex; shown once to its custodian and never stored. */
+  share: string;
+  /** First 4 bytes of SHA-256 over the share: lets a custodian check what they typed. */
+  checksum: string;
+}
+
+export function keyringPath(dbPath: string): string {
+  return `${dbPath}.keyring.json`;
+}
+
+function shareChecksum(share: Uint8Array): string {
+  return createHash('sha256').update(share).digest('hex').slice(0, 8);
+}
+
+function dbKeyCheck(dbKey: Uint8Array): string {
+  return createHmac('sha256', dbKey).update('obf-station db key check v1').digest('hex').slice(0, 32);
+}
+
+const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
+
+export class Kms {
+  private db: Db | null = null;
+  private lmk: Uint8Array | null = null;
+  private dbKey: Uint8Array | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly principals = new WeakSet<Principal>();
+  private readonly now: () => Date;
+  private readonly idleMs: number;
+  private readonly maxFailures: number;
+  private readonly lockoutMs: number;
+  private readonly approvalWindowMs: number;
+  /** Called after an idle auto-lock (the UI shows the lock screen). */
+  onAutoLock: (() => void) | null = null;
+
+  private constructor(
+    readonly dbPath: string,
+    options: KmsOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.idleMs = options.idleMs ?? 5 * 60_000;
+    this.maxFailures = options.maxFailures ?? 5;
+    this.lockoutMs = options.lockoutMs ?? 5 * 60_000;
+    this.approvalWindowMs = options.approvalWindowMs ?? 5 * 60_000;
+  }
+
+  get keyringPath(): string {
+    return keyringPath(this.dbPath);
+  }
+
+  get unlocked(): boolean {
+    return this.db !== null;
+  }
+
+  /** Station initialisation: users, DB key, LMK, and the M-of-N recovery shares (returned once). */
+  static async initialize(
+    dbPath: string,
+    options: InitOptions,
+  ): Promise<{ kms: Kms; shares: RecoveryShare[] }> {
+    const { users, recovery } = options;
+    if (existsSync(dbPath) || existsSync(keyringPath(dbPath)))
+      throw new ObfError('KMS_EXISTS', `a station database already exists at ${dbPath}`);
+    const names = new Set<string>();
+    for (const u of users) {
+      if (!USERNAME.test(u.username))
+        throw new ObfError(
+          'VALIDATION',
+          `user name "${u.username}": 2-32 of a-z 0-9 . _ -, starting with a letter`,
+        );
+      if (names.has(u.username)) throw new ObfError('VALIDATION', `user "${u.username}" appears twice`);
+      if (!roles.includes(u.role))
+        throw new ObfError('VALIDATION', `user "${u.username}": unknown role "${u.role}"`);
+      if (u.passphrase.length < 12)
+        throw new ObfError('VALIDATION', `user "${u.username}": a passphrase has at least 12 characters`);
+      names.add(u.username);
+    }
+    if (users.filter((u) => u.role === 'security_officer').length < 2) {
+      throw new ObfError('VALIDATION', 'dual control needs at least two security officers');
+    }
+    const { threshold, shares } = recovery;
+    if (
+      !Number.isInteger(threshold) ||
+      !Number.isInteger(shares) ||
+      threshold < 2 ||
+      shares < threshold ||
+      shares > 16
+    ) {
+      throw new ObfError('VALIDATION', `recovery: need 2 ≤ M ≤ N ≤ 16, got M=${threshold} N=${shares}`);
+    }
+    const kms = new Kms(dbPath, options);
+    const dbKey = new Uint8Array(randomBytes(32));
+    const lmk = new Uint8Array(randomBytes(32));
+    const stationId = options.stationId ?? randomUUID();
+    const kdf = { alg: 'scrypt' as const, params: options.scrypt ?? DEFAULT_SCRYPT };
+    const keyring: Keyring = {
+      version: 1,
+      stationId,
+      kdf,
+      users: users.map((u) => wrapForUser({ stationId, kdf }, u.username, u.passphrase, dbKey)),
+      recovery: { threshold, shares, dbKeyCheck: dbKeyCheck(dbKey) },
+      pendingAudit: [],
+    };
+    const db = openDatabase(dbPath, dbKey, { create: true });
+    migrate(db);
+    const at = kms.now().toISOString();
+    db.transaction(() => {
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('station_id', stationId);
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(
+        'lmk',
+        Buffer.from(seal(dbKey, lmk, `lmk:${stationId}`)),
+      );
+      for (const u of users) {
+        db.prepare('INSERT INTO users (username, role, created_at, created_by) VALUES (?, ?, ?, ?)').run(
+          u.username,
+          u.role,
+          at,
+          'setup',
+        );
+      }
+      appendAudit(db, 'setup', { type: 'genesis', stationId }, kms.now());
+      appendAudit(
+        db,
+        'setup',
+        {
+          type: 'station-initialised',
+          users: users.map((u) => ({ username: u.username, role: u.role })),
+          threshold,
+          shares,
+        },
+        kms.now(),
+      );
+    })();
+    writeKeyring(keyringPath(dbPath), keyring);
+    const parts = await split(dbKey, shares, threshold);
+    kms.db = db;
+    kms.dbKey = dbKey;
+    kms.lmk = lmk;
+    kms.touch();
+    return {
+      kms,
+      shares: parts.map((s, i) => ({ index: i + 1, share: toHex(s), checksum: shareChecksum(s) })),
+    };
+  }
+
+  static open(dbPath: string, options: KmsOptions = {}): Kms {
+    if (!existsSync(dbPath)) throw new ObfError('KMS_NOT_FOUND', `no station database at ${dbPath}`);
+    readKeyring(keyringPath(dbPath));
+    return new Kms(dbPath, options);
+  }
+
+  /** Logs a user in with their passphrase; unlocks the station if it was locked. */
+  unlock(username: string, passphrase: string): Principal {
+    return this.login(username, passphrase, 'unlock');
+  }
+
+  /** A second person proving themselves inside an operation (dual control); the station stays as it is. */
+  authenticate(username: string, passphrase: string): Principal {
+    if (!this.unlocked) throw new ObfError('KMS_LOCKED', 'the station is locked: unlock it first');
+    return this.login(username, passphrase, 'authenticate');
+  }
+
+  private login(username: string, passphrase: string, purpose: 'unlock' | 'authenticate'): Principal {
+    const keyring = readKeyring(this.keyringPath);
+    const entry = keyring.users.find((u) => u.username === username);
+    const nowMs = this.now().getTime();
+    if (entry?.lockedUntil && entry.lockedUntil > nowMs) {
+      throw new ObfError(
+        'KMS_LOCKED_OUT',
+        `user "${username}" is locked out until ${new Date(entry.lockedUntil).toISOString()} after repeated failures`,
+      );
+    }
+    const dbKey = unwrapForUser(keyring, username, passphrase);
+    if (!dbKey || (this.dbKey && !timingSafeEqual(dbKey, this.dbKey))) {
+      dbKey?.fill(0);
+      const at = this.now().toISOString();
+      if (entry) {
+        entry.failedAttempts += 1;
+        keyring.pendingAudit.push({ at, username, event: 'login-failed' });
+        if (entry.failedAttempts >= this.maxFailures) {
+          entry.lockedUntil = nowMs + this.lockoutMs;
+          entry.failedAttempts = 0;
+          keyring.pendingAudit.push({ at, username, event: 'lockout' });
+        }
+      } else {
+        keyring.pendingAudit.push({
+          at,
+          username: username.slice(0, 64),
+          event: 'login-failed-unknown-user',
+        });
+      }
+      writeKeyring(this.keyringPath, keyring);
+      if (this.db) this.flushPendingAudit();
+      throw new ObfError('KMS_AUTH_FAILED', `wrong user name or passphrase for "${username}"`);
+    }
+    if (!this.db) {
+      this.db = openDatabase(this.dbPath, dbKey, { create: false });
+      migrate(this.db);
+      this.dbKey = dbKey;
+      const stationId = this.meta('station_id').toString();
+      this.lmk = open(dbKey, this.meta('lmk'), `lmk:${stationId}`);
+    } else {
+      dbKey.fill(0);
+    }
+    const user = this.db.prepare('SELECT role, state FROM users WHERE username = ?').get(username) as
+      { role: Role; state: string } | undefined;
+    if (!user || user.state !== 'active') {
+      if (purpose === 'unlock') this.lock('system');
+      throw new ObfError('KMS_AUTH_FAILED', `user "${username}" is not an active user of this station`);
+    }
+    if (entry && (entry.failedAttempts > 0 || entry.lockedUntil)) {
+      entry.failedAttempts = 0;
+      entry.lockedUntil = null;
+      writeKeyring(this.keyringPath, keyring);
+    }
+    this.flushPendingAudit();
+    this.audit(username, { type: purpose === 'unlock' ? 'login' : 'authenticate' });
+    const principal: Principal = Object.freeze({
+      username,
+      role: user.role,
+      authenticatedAt: this.now().getTime(),
+    });
+    this.principals.add(principal);
+    this.touch();
+    return principal;
+  }
+
+  /** Unlocks with M recovery shares (Shamir); fewer, or wrong ones, do not reconstruct the key. */
+  async recover(shares: string[]): Promise<void> {
+    const keyring = readKeyring(this.keyringPath);
+    if (shares.length < keyring.recovery.threshold) {
+      throw new ObfError(
+        'KMS_AUTH_FAILED',
+        `recovery needs ${keyring.recovery.threshold} shares, got ${shares.length}`,
+      );
+    }
+    let dbKey: Uint8Array;
+    try {
+      dbKey = await combine(shares.map((s) => fromHex(s.trim())));
+    } catch {
+      throw new ObfError('KMS_AUTH_FAILED', 'the recovery shares do not combine');
+    }
+    if (dbKey.length !== 32 || dbKeyCheck(dbKey) !== keyring.recovery.dbKeyCheck) {
+      dbKey.fill(0);
+      throw new ObfError('KMS_AUTH_FAILED', 'the recovery shares do not reconstruct this station’s key');
+    }
+    if (!this.db) {
+      this.db = openDatabase(this.dbPath, dbKey, { create: false });
+      migrate(this.db);
+      this.dbKey = dbKey;
+      this.lmk = open(dbKey, this.meta('lmk'), `lmk:${this.meta('station_id').toString()}`);
+    }
+    this.flushPendingAudit();
+    this.audit('recovery', { type: 'recovery-unlock', shares: shares.length });
+    this.touch();
+  }
+
+  /** Drops every key from memory and closes the database. */
+  lock(actor = 'user', reason: 'lock' | 'auto-lock' = 'lock'): void {
+    if (!this.db) return;
+    try {
+      this.audit(actor, { type: reason });
+    } finally {
+      this.lmk?.fill(0);
+      this.dbKey?.fill(0);
+      this.lmk = null;
+      this.dbKey = null;
+      this.db.close();
+      this.db = null;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+  }
+
+  /** Any user activity: postpones the idle auto-lock. */
+  touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.lock('system', 'auto-lock');
+      this.onAutoLock?.();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  stationId(): string {
+    return this.meta('station_id').toString();
+  }
+
+  listKeys(): KeyRecord[] {
+    const db = this.requireDb();
+    const rows = db
+      .prepare(
+        'SELECT id, label, type, usage, kcv, state, origin, created_at, created_by FROM keys ORDER BY created_at, label',
+      )
+      .all() as Record<string, string>[];
+    return rows.map((r) => ({
+      id: r.id!,
+      label: r.label!,
+      type: r.type as KeyType,
+      usage: r.usage as KeyUsage,
+      kcv: r.kcv!,
+      state: r.state as KeyRecord['state'],
+      origin: r.origin as KeyRecord['origin'],
+      createdAt: r.created_at!,
+      createdBy: r.created_by!,
+    }));
+  }
+
+  /** Generates a key inside the station under dual control; only its KCV ever leaves. */
+  generateKey(spec: { label: string; type: KeyType; usage: KeyUsage }, approvals: Principal[]): KeyRecord {
+    const [first] = this.requireDualControl(approvals, 'key generation');
+    const material = generateMaterial(spec.type);
+    try {
+      return this.insertKey(
+        spec,
+        material,
+        'generated',
+        approvals.map((p) => p.username).join('+'),
+        first!.username,
+      );
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /**
+   * Key import by components (split knowledge, dual control): 2 or 3 components, each from a
+   * different authenticated security officer and checked against its own KCV, combined by XOR;
+   * the combined key's KCV must equal `expectedKcv`. Components are zeroed, never stored.
+   */
+  importFromComponents(
+    spec: { label: string; type: KeyType; usage: KeyUsage; expectedKcv: string },
+    components: { custodian: Principal; component: Uint8Array; kcv: string }[],
+  ): KeyRecord {
+    try {
+      if (components.length < 2 || components.length > 3)
+        throw new ObfError('VALIDATION', 'a key is imported from 2 or 3 components');
+      this.requireDualControl(
+        components.map((c) => c.custodian),
+        'key import',
+        components.length,
+      );
+      const lengths = SYMMETRIC_LENGTH[spec.type];
+      if (!lengths) throw new ObfError('VALIDATION', `${spec.type} keys are not imported by components`);
+      for (const [i, c] of components.entries()) {
+        if (!lengths.includes(c.component.length)) {
+          throw new ObfError(
+            'VALIDATION',
+            `component ${i + 1}: ${spec.type} needs ${lengths.join(' or ')} bytes, got ${c.component.length}`,
+          );
+        }
+        const kcv = kcvOf(spec.type, c.component);
+        if (kcv !== c.kcv.toLowerCase())
+          throw new ObfError(
+            'KCV_MISMATCH',
+            `component ${i + 1} (${c.custodian.username}): KCV is ${kcv}, not ${c.kcv}`,
+          );
+      }
+      const key = components.reduce(
+        (acc, c) => acc.map((b, j) => b ^ c.component[j]!),
+        new Uint8Array(components[0]!.component.length),
+      );
+      try {
+        const kcv = kcvOf(spec.type, key);
+        if (kcv !== spec.expectedKcv.toLowerCase())
+          throw new ObfError(
+            'KCV_MISMATCH',
+            `the combined key's KCV is ${kcv}, not the expected ${spec.expectedKcv}`,
+          );
+        const actor = components.map((c) => c.custodian.username).join('+');
+        return this.insertKey(
+          { label: spec.label, type: spec.type, usage: spec.usage },
+          key,
+          'components',
+          actor,
+          actor,
+          {
+            components: components.length,
+            componentKcvs: components.map((c) => c.kcv.toLowerCase()),
+          },
+        );
+      } finally {
+        key.fill(0);
+      }
+    } finally {
+      for (const c of components) c.component.fill(0);
+    }
+  }
+
+  /** Stores a key made elsewhere in the station (per-card K/OPc, derived keys): audited, no dual control. */
+  storeKey(
+    spec: { label: string; type: KeyType; usage: KeyUsage; origin: 'generated' | 'derived' },
+    material: Uint8Array,
+    actor: Principal,
+  ): KeyRecord {
+    this.requirePrincipal(actor);
+    return this.insertKey(spec, material, spec.origin, actor.username, actor.username);
+  }
+
+  /** The key itself, for the operation that needs it; the caller zeroes it after use. */
+  getKey(label: string): SecretKey {
+    const db = this.requireDb();
+    const row = db
+      .prepare('SELECT id, type, usage, kcv, state, secret FROM keys WHERE label = ?')
+      .get(label) as
+      | { id: string; type: KeyType; usage: KeyUsage; kcv: string; state: string; secret: Buffer | null }
+      | undefined;
+    if (!row) throw new ObfError('KEY_NOT_FOUND', `no key labelled "${label}"`);
+    if (row.state !== 'active' || !row.secret)
+      throw new ObfError('KEY_NOT_FOUND', `key "${label}" is ${row.state}`);
+    this.touch();
+    return new SecretKey(open(this.lmk!, row.secret, secretAad(row.id, row.type, row.usage)), row.kcv);
+  }
+
+  /** Destroys a key under dual control: the sealed bytes are overwritten, the record stays. */
+  destroyKey(label: string, approvals: Principal[]): void {
+    this.requireDualControl(approvals, 'key destruction');
+    const db = this.requireDb();
+    const row = db.prepare('SELECT id, kcv, state, secret FROM keys WHERE label = ?').get(label) as
+      { id: string; kcv: string; state: string; secret: Buffer | null } | undefined;
+    if (!row || row.state === 'destroyed')
+      throw new ObfError('KEY_NOT_FOUND', `no live key labelled "${label}"`);
+    db.transaction(() => {
+      if (row.secret)
+        db.prepare('UPDATE keys SET secret = ? WHERE id = ?').run(Buffer.alloc(row.secret.length), row.id);
+      db.prepare("UPDATE keys SET secret = NULL, state = 'destroyed' WHERE id = ?").run(row.id);
+      this.audit(approvals.map((p) => p.username).join('+'), {
+        type: 'key-destroyed',
+        label,
+        keyId: row.id,
+        kcv: row.kcv,
+      });
+    })();
+  }
+
+  verifyAudit(): AuditVerdict {
+    return verifyAudit(this.requireDb());
+  }
+
+  auditHead(): { seq: number; hash: string } | null {
+    return auditHead(this.requireDb());
+  }
+
+  /** Writes one security event to the chain (no secrets: events carry labels, ids and KCVs). */
+  audit(actor: string, event: AuditEvent): void {
+    appendAudit(this.requireDb(), actor, event, this.now());
+  }
+
+  /** For tests and tools that inspect the schema; never for secrets. */
+  database(): Db {
+    return this.requireDb();
+  }
+
+  private insertKey(
+    spec: { label: string; type: KeyType; usage: KeyUsage },
+    material: Uint8Array,
+    origin: KeyRecord['origin'],
+    createdBy: string,
+    actor: string,
+    extra: Record<string, unknown> = {},
+  ): KeyRecord {
+    const db = this.requireDb();
+    if (!keyTypes.includes(spec.type)) throw new ObfError('VALIDATION', `unknown key type "${spec.type}"`);
+    if (!keyUsages.includes(spec.usage))
+      throw new ObfError('VALIDATION', `unknown key usage "${spec.usage}"`);
+    if (!/^[\w.:@/-]{1,128}$/.test(spec.label))
+      throw new ObfError('VALIDATION', `key label "${spec.label}": 1-128 of letters, digits and . : @ / _ -`);
+    const lengths = SYMMETRIC_LENGTH[spec.type];
+    if (lengths && !lengths.includes(material.length))
+      throw new ObfError('VALIDATION', `${spec.type} keys are ${lengths.join(' or ')} bytes`);
+    const id = randomUUID();
+    const kcv = kcvOf(spec.type, material);
+    const record: KeyRecord = {
+      id,
+      ...spec,
+      kcv,
+      state: 'active',
+      origin,
+      createdAt: this.now().toISOString(),
+      createdBy,
+    };
+    db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM keys WHERE label = ?').get(spec.label))
+        throw new ObfError('KEY_EXISTS', `a key labelled "${spec.label}" exists`);
+      db.prepare(
+        'INSERT INTO keys (id, label, type, usage, kcv, state, origin, created_at, created_by, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        id,
+        spec.label,
+        spec.type,
+        spec.usage,
+        kcv,
+        'active',
+        origin,
+        record.createdAt,
+        createdBy,
+        Buffer.from(seal(this.lmk!, material, secretAad(id, spec.type, spec.usage))),
+      );
+      this.audit(actor, {
+        type: origin === 'components' ? 'key-imported' : 'key-created',
+        label: spec.label,
+        keyId: id,
+        keyType: spec.type,
+        usage: spec.usage,
+        kcv,
+        origin,
+        ...extra,
+      });
+    })();
+    this.touch();
+    return record;
+  }
+
+  private requirePrincipal(p: Principal): void {
+    if (!this.principals.has(p))
+      throw new ObfError('KMS_AUTH_FAILED', 'not a principal authenticated by this station');
+  }
+
+  private requireDualControl(approvals: Principal[], what: string, count = 2): Principal[] {
+    this.requireDb();
+    const nowMs = this.now().getTime();
+    const officers = approvals.filter(
+      (p) =>
+        this.principals.has(p) &&
+        p.role === 'security_officer' &&
+        nowMs - p.authenticatedAt <= this.approvalWindowMs,
+    );
+    const distinct = new Set(officers.map((p) => p.username));
+    if (
+      officers.length !== approvals.length ||
+      distinct.size < Math.max(2, count) ||
+      distinct.size !== approvals.length
+    ) {
+      throw new ObfError(
+        'DUAL_CONTROL_REQUIRED',
+        `${what} needs ${Math.max(2, count)} different security officers authenticated for this operation`,
+      );
+    }
+    return officers;
+  }
+
+  private requireDb(): Db {
+    if (!this.db) throw new ObfError('KMS_LOCKED', 'the station is locked');
+    return this.db;
+  }
+
+  private meta(name: string): Buffer {
+    const row = this.requireDb().prepare('SELECT value FROM meta WHERE name = ?').get(name) as
+      { value: Buffer | string } | undefined;
+    if (!row) throw new ObfError('KMS_INTEGRITY', `station metadata "${name}" is missing`);
+    return Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value);
+  }
+
+  private flushPendingAudit(): void {
+    const keyring = readKeyring(this.keyringPath);
+    if (keyring.pendingAudit.length === 0) return;
+    for (const p of keyring.pendingAudit) this.audit(p.username, { type: p.event, at: p.at });
+    keyring.pendingAudit = [];
+    writeKeyring(this.keyringPath, keyring);
+  }
+}
+
+function secretAad(id: string, type: string, usage: string): string {
+  return `key:${id}:${type}:${usage}`;
+}
+
+function kcvOf(type: KeyType, material: Uint8Array): string {
+  if (type === '3DES') return toHex(kcvDes3(material));
+  if (type.startsWith('AES-')) return toHex(kcvAes(material));
+  // Asymmetric keys: the first 3 bytes of SHA-256 over the stored (private, PKCS#8) encoding.
+  return createHash('sha256').update(material).digest('hex').slice(0, 6);
+}
+
+function generateMaterial(type: KeyType): Uint8Array {
+  const symmetric = SYMMETRIC_LENGTH[type];
+  if (symmetric) return new Uint8Array(randomBytes(symmetric.at(-1)!));
+  const pair =
+    type === 'P-256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+  return new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }));
+}

@@ -1,0 +1,28 @@
+/** Migrations, one file per schema version; `PRAGMA user_version` records where a DB stands. */
+import type { Db } from '../database.js';
+import * as m0001 from './0001-init.js';
+
+export interface Migration {
+  version: number;
+  up(db: Db): void;
+}
+
+export const migrations: readonly Migration[] = [m0001];
+
+export const LATEST_VERSION = migrations.at(-1)!.version;
+
+/** Brings the database to the latest schema, each step in its own transaction. */
+export function migrate(db: Db): number {
+  let current = db.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_VERSION)
+    throw new Error(`database schema ${current} is newer than this station (${LATEST_VERSION})`);
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    current = m.version;
+  }
+  return current;
+}

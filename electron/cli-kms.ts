@@ -1,0 +1,272 @@
+/**
+ * `obf-station kms …` and `obf-station audit verify`: the station KMS from the command line.
+ * Passphrases come from the environment (OBF_PASSPHRASE_<USER>) or from a JSON object on stdin
+ * ({"alice": "…"}), never from argv, where every process listing would show them.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { fromHex } from '../core/bytes.js';
+import { ObfError } from '../core/index.js';
+import {
+  Kms,
+  keyTypes,
+  keyUsages,
+  roles,
+  type KeyType,
+  type KeyUsage,
+  type Principal,
+} from '../core/kms/index.js';
+import { jsonOption, printResult, type CommandGroup, type Values } from './cli-args.js';
+
+let stdinSecrets: Record<string, unknown> | null = null;
+
+function stdinJson(): Record<string, unknown> {
+  if (stdinSecrets) return stdinSecrets;
+  if (process.stdin.isTTY) return (stdinSecrets = {});
+  let text: string;
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch {
+    text = ''; // no stdin at all
+  }
+  try {
+    stdinSecrets = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    throw new ObfError('VALIDATION', 'stdin must be a JSON object (passphrases by user name, components)');
+  }
+  return stdinSecrets;
+}
+
+export function passphraseFor(username: string): string {
+  const env = process.env[`OBF_PASSPHRASE_${username.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  if (env) return env;
+  const fromStdin = stdinJson()[username];
+  if (typeof fromStdin === 'string' && fromStdin) return fromStdin;
+  throw new ObfError(
+    'VALIDATION',
+    `no passphrase for "${username}": set OBF_PASSPHRASE_${username.toUpperCase().replace(/[^A-Z0-9]/g, '_')} or pass {"${username}": "…"} on stdin`,
+  );
+}
+
+function dbOption(values: Values): string {
+  if (typeof values.db !== 'string' || !values.db) throw new ObfError('VALIDATION', '--db PATH is required');
+  return values.db;
+}
+
+function userOption(values: Values, name = 'user'): string {
+  const v = values[name];
+  if (typeof v !== 'string' || !v) throw new ObfError('VALIDATION', `--${name} NAME is required`);
+  return v;
+}
+
+/** Opens the station, unlocks it as --user, runs `work`, and always locks it again. */
+function withStation<T>(values: Values, work: (kms: Kms, user: Principal) => T): T {
+  const kms = Kms.open(dbOption(values));
+  const user = userOption(values);
+  const principal = kms.unlock(user, passphraseFor(user));
+  try {
+    return work(kms, principal);
+  } finally {
+    kms.lock(user);
+  }
+}
+
+const setupFile = z.object({
+  users: z.array(z.object({ username: z.string(), role: z.enum(roles) })).min(2),
+  recovery: z.object({ threshold: z.number().int(), shares: z.number().int() }),
+  scrypt: z.object({ N: z.number().int(), r: z.number().int(), p: z.number().int() }).optional(),
+  stationId: z.string().optional(),
+});
+
+const common = { db: { type: 'string' }, user: { type: 'string' }, json: jsonOption } as const;
+
+function enumOption<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ObfError(
+      'VALIDATION',
+      `--${name} must be one of ${allowed.join(', ')}; got "${String(value)}"`,
+    );
+  }
+  return value as T;
+}
+
+export const kmsCommands: CommandGroup = {
+  summary:
+    'the station KMS: initialise, check a login, list keys, generate and import keys under dual control',
+  subcommands: {
+    init: {
+      summary: 'create the encrypted station database, its users and the M-of-N recovery shares (shown once)',
+      usage:
+        'obf-station kms init --db PATH --setup FILE.json [--json]   (passphrases: OBF_PASSPHRASE_<USER> or stdin JSON)',
+      options: { db: { type: 'string' }, setup: { type: 'string' }, json: jsonOption },
+      async run(values) {
+        if (typeof values.setup !== 'string')
+          throw new ObfError('VALIDATION', '--setup FILE.json is required');
+        let raw: unknown;
+        try {
+          raw = JSON.parse(readFileSync(values.setup, 'utf8'));
+        } catch (err) {
+          throw new ObfError(
+            'VALIDATION',
+            `--setup ${values.setup}: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
+        const parsed = setupFile.safeParse(raw);
+        if (!parsed.success) {
+          const i = parsed.error.issues[0]!;
+          throw new ObfError('VALIDATION', `--setup ${values.setup}: ${i.path.join('.')}: ${i.message}`);
+        }
+        const setup = parsed.data;
+        const users = setup.users.map((u) => ({ ...u, passphrase: passphraseFor(u.username) }));
+        const { kms, shares } = await Kms.initialize(dbOption(values), {
+          users,
+          recovery: setup.recovery,
+          ...(setup.scrypt ? { scrypt: setup.scrypt } : {}),
+          ...(setup.stationId ? { stationId: setup.stationId } : {}),
+        });
+        const stationId = kms.stationId();
+        kms.lock('setup');
+        const text = [
+          `Station ${stationId} initialised. Recovery: any ${setup.recovery.threshold} of these ${shares.length} shares.`,
+          'Give each share to its custodian now: they are shown once and stored nowhere.',
+          ...shares.map((s) => `  share ${s.index}: ${s.share}  (check ${s.checksum})`),
+        ].join('\n');
+        printResult(values, { stationId, threshold: setup.recovery.threshold, shares }, text);
+        return 0;
+      },
+    },
+    unlock: {
+      summary: 'check that a user can unlock the station (the passphrase, lockout and role)',
+      usage: 'obf-station kms unlock --db PATH --user NAME [--json]',
+      options: common,
+      run(values) {
+        const result = withStation(values, (kms) => ({
+          ok: true,
+          user: userOption(values),
+          stationId: kms.stationId(),
+        }));
+        printResult(values, result, `unlocked station ${result.stationId} as ${result.user}`);
+        return Promise.resolve(0);
+      },
+    },
+    keys: {
+      summary: 'list the key records: labels, types, usages, KCVs and states (never key bytes)',
+      usage: 'obf-station kms keys --db PATH --user NAME [--json]',
+      options: common,
+      run(values) {
+        const keys = withStation(values, (kms) => kms.listKeys());
+        const text = keys.length
+          ? keys
+              .map((k) => `${k.label}\t${k.type}\t${k.usage}\tKCV ${k.kcv}\t${k.state}\t${k.origin}`)
+              .join('\n')
+          : 'no keys';
+        printResult(values, { keys }, text);
+        return Promise.resolve(0);
+      },
+    },
+    generate: {
+      summary: 'generate a key inside the station under dual control (two security officers)',
+      usage:
+        'obf-station kms generate --db PATH --user NAME --second NAME --label L --type T --usage U [--json]',
+      options: {
+        ...common,
+        second: { type: 'string' },
+        label: { type: 'string' },
+        type: { type: 'string' },
+        usage: { type: 'string' },
+      },
+      run(values) {
+        const type = enumOption<KeyType>('type', values.type, keyTypes);
+        const usage = enumOption<KeyUsage>('usage', values.usage, keyUsages);
+        const label = typeof values.label === 'string' ? values.label : '';
+        const record = withStation(values, (kms, first) => {
+          const second = kms.authenticate(
+            userOption(values, 'second'),
+            passphraseFor(userOption(values, 'second')),
+          );
+          return kms.generateKey({ label, type, usage }, [first, second]);
+        });
+        printResult(
+          values,
+          record,
+          `generated ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}`,
+        );
+        return Promise.resolve(0);
+      },
+    },
+    'import-components': {
+      summary: 'import a key from 2 or 3 components, each from a different security officer, checked by KCV',
+      usage:
+        'obf-station kms import-components --db PATH --user NAME --label L --type T --usage U --kcv KCV [--json]   (stdin: {"components":[{"custodian","component","kcv"}], "<user>": passphrase…})',
+      options: {
+        ...common,
+        label: { type: 'string' },
+        type: { type: 'string' },
+        usage: { type: 'string' },
+        kcv: { type: 'string' },
+      },
+      run(values) {
+        const type = enumOption<KeyType>('type', values.type, keyTypes);
+        const usage = enumOption<KeyUsage>('usage', values.usage, keyUsages);
+        const parsed = z
+          .array(
+            z.object({
+              custodian: z.string(),
+              component: z.string().regex(/^(?:[0-9a-fA-F]{2})+$/),
+              kcv: z.string().regex(/^[0-9a-fA-F]{6}$/),
+            }),
+          )
+          .min(2)
+          .max(3)
+          .safeParse(stdinJson().components);
+        if (!parsed.success)
+          throw new ObfError(
+            'VALIDATION',
+            'stdin "components": 2 or 3 of {custodian, component (hex), kcv (6 hex)}',
+          );
+        if (typeof values.kcv !== 'string' || !/^[0-9a-fA-F]{6}$/.test(values.kcv))
+          throw new ObfError('VALIDATION', '--kcv must be 6 hex digits');
+        const record = withStation(values, (kms) =>
+          kms.importFromComponents(
+            {
+              label: typeof values.label === 'string' ? values.label : '',
+              type,
+              usage,
+              expectedKcv: String(values.kcv),
+            },
+            parsed.data.map((c) => ({
+              custodian: kms.authenticate(c.custodian, passphraseFor(c.custodian)),
+              component: fromHex(c.component),
+              kcv: c.kcv,
+            })),
+          ),
+        );
+        printResult(
+          values,
+          record,
+          `imported ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}`,
+        );
+        return Promise.resolve(0);
+      },
+    },
+  },
+};
+
+export const auditCommands: CommandGroup = {
+  summary: 'the tamper-evident audit log',
+  subcommands: {
+    verify: {
+      summary: 'recompute the hash chain: {"ok","rows","firstBroken"}; exit code 1 when broken',
+      usage: 'obf-station audit verify --db PATH --user NAME [--json]',
+      options: common,
+      run(values) {
+        const verdict = withStation(values, (kms) => kms.verifyAudit());
+        const text = verdict.ok
+          ? `audit chain intact: ${verdict.rows} rows`
+          : `audit chain BROKEN at row ${verdict.firstBroken}: ${verdict.reason}`;
+        printResult(values, { ok: verdict.ok, rows: verdict.rows, firstBroken: verdict.firstBroken }, text);
+        return Promise.resolve(verdict.ok ? 0 : 1);
+      },
+    },
+  },
+};
