@@ -16,14 +16,30 @@ function isApdu(bytes: Uint8Array): boolean {
   return n >= 7 && elc !== 0 && (n === 7 + elc || n === 9 + elc); // case 3E; case 4E
 }
 
+/** Whether encodeCommand uses the extended length fields for `c` (and so the decoder says so). */
+const encodesExtended = (c: CommandApdu): boolean =>
+  (c.data.length > 0 || c.le !== undefined) &&
+  (c.extended === true || c.data.length > 255 || (c.le ?? 0) > 256);
+
 const byte = fc.integer({ min: 0, max: 0xff });
 const command: fc.Arbitrary<CommandApdu> = fc.record({
   cla: byte,
   ins: byte,
   p1: byte,
   p2: byte,
-  data: fc.uint8Array({ maxLength: 255 }),
-  le: fc.option(fc.integer({ min: 1, max: 256 }), { nil: undefined }),
+  data: fc.oneof(
+    { arbitrary: fc.uint8Array({ maxLength: 255 }), weight: 4 },
+    { arbitrary: fc.uint8Array({ minLength: 250, maxLength: 600 }), weight: 1 },
+  ),
+  le: fc.option(
+    fc.oneof(
+      fc.integer({ min: 1, max: 256 }),
+      fc.integer({ min: 1, max: 65536 }),
+      fc.constantFrom(256, 257, 65536),
+    ),
+    { nil: undefined },
+  ),
+  extended: fc.option(fc.boolean(), { nil: undefined }),
 });
 
 /** Encodings of valid commands, cut short or grown by a few bytes: where length bugs live. */
@@ -57,11 +73,14 @@ describe('decodeCommand on arbitrary bytes', () => {
     );
   });
 
-  it('gives back every field of an encoded command', () => {
+  it('gives back every field of an encoded command, short or extended', () => {
     fc.assert(
       fc.property(command, (c) => {
         const decoded = decodeCommand(encodeCommand(c));
-        expect({ ...decoded, le: decoded.le }).toEqual(c);
+        expect({ ...decoded, le: decoded.le, extended: decoded.extended === true }).toEqual({
+          ...c,
+          extended: encodesExtended(c),
+        });
       }),
       { numRuns: 1000 },
     );

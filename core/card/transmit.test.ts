@@ -180,9 +180,14 @@ describe('getResponseCla', () => {
     expect(getResponseCla(0x81)).toBe(0x01);
   });
 
-  it('keeps the channel bits of a further interindustry class (ISO 7816-4 §5.1.1)', () => {
+  it('keeps the channel of a further interindustry class (ISO 7816-4 §5.4.1)', () => {
     expect(getResponseCla(0x65)).toBe(0x45);
     expect(getResponseCla(0x5f)).toBe(0x4f);
+  });
+
+  it('maps the GP supplementary-channel classes C0–CF and E0–EF to the interindustry 40–4F', () => {
+    expect(getResponseCla(0xc1)).toBe(0x41);
+    expect(getResponseCla(0xe5)).toBe(0x45);
   });
 });
 

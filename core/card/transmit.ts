@@ -5,7 +5,15 @@
  */
 import { concatBytes, toHex } from '../bytes.js';
 import { ObfError } from '../errors.js';
-import { decodeResponse, encodeCommand, swHex, type CommandApdu, type ResponseApdu } from './apdu.js';
+import {
+  decodeResponse,
+  encodeCommand,
+  logicalChannelOf,
+  swHex,
+  withLogicalChannel,
+  type CommandApdu,
+  type ResponseApdu,
+} from './apdu.js';
 import { swError } from './status-words.js';
 import type { CardChannel } from './transport.js';
 
@@ -19,13 +27,12 @@ const DEFAULT_MAX_GET_RESPONSE = 32;
 const header = (c: CommandApdu): string => toHex(Uint8Array.of(c.cla, c.ins, c.p1, c.p2)).toUpperCase();
 
 /**
- * ISO 7816-4 §5.1.1: the class byte for GET RESPONSE (§7.6.1) on the command's logical channel,
- * without secure messaging or chaining. First interindustry and GP proprietary classes (0X, 8X)
- * keep the channel in b2–b1; further interindustry classes (4X–7X) keep 01 in b8–b7 and the
- * channel in b4–b1.
+ * The class byte for GET RESPONSE (ISO 7816-4 §7.6.1): the interindustry class on the command's
+ * logical channel (§5.4.1), without secure messaging, chaining or the proprietary bit. GP's
+ * supplementary-channel classes C0–CF/E0–EF map to 40–4F like ISO's further interindustry ones.
  */
 export function getResponseCla(cla: number): number {
-  return (cla & 0xc0) === 0x40 ? 0x40 | (cla & 0x0f) : cla & 0x03;
+  return withLogicalChannel(0x00, logicalChannelOf(cla));
 }
 
 /** Sends `command` once more with Le = SW2 if the card answers 6CXX (ISO 7816-3 §10.3.3). */

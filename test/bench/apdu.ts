@@ -1,9 +1,7 @@
 /**
- * `npm run bench`: APDU round-trip latency, in-process (simulated reader) and through real
- * pcscd + vpcd with the TCP_NODELAY shim. Results as JSON on stdout and in
- * test-results/bench/apdu-latency.json. Speed targets live here, never in timed tests.
+ * `npm run bench -- apdu`: APDU round-trip latency, in-process (simulated reader) and through
+ * real pcscd + vpcd with the TCP_NODELAY shim.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { encodeCommand, ReaderManager, type CardChannel } from '../../core/card/index.js';
 import { PcscReaderBackend } from '../../native/pcsc/index.js';
 import { SimReaderBackend } from '../../native/vcard/index.js';
@@ -52,15 +50,11 @@ async function pcsc() {
   }
 }
 
-const results = {
-  benchmark: 'apdu-latency',
-  apdu: 'GET DATA CIN (80 CA 00 45 00)',
-  at: new Date().toISOString(),
-  node: process.version,
-  simulatedInProcess: await simulated(),
-  pcscdVpcdNodelay: await pcsc(),
-};
-mkdirSync('test-results/bench', { recursive: true });
-writeFileSync('test-results/bench/apdu-latency.json', JSON.stringify(results, null, 2) + '\n');
-process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-process.exit(0);
+export async function benchApdu() {
+  return {
+    benchmark: 'apdu-latency',
+    apdu: 'GET DATA CIN (80 CA 00 45 00)',
+    simulatedInProcess: await simulated(),
+    pcscdVpcdNodelay: await pcsc(),
+  };
+}
