@@ -3,9 +3,11 @@
  * Passphrases come from the environment (OBF_PASSPHRASE_<USER>) or from a JSON object on stdin
  * ({"alice": "…"}), never from argv, where every process listing would show them.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fromHex } from '../core/bytes.js';
+import { transcriptPdf, type SignedTranscript, type Transcript } from '../core/ceremony/index.js';
 import { ObfError } from '../core/index.js';
 import {
   Kms,
@@ -46,6 +48,60 @@ export function passphraseFor(username: string): string {
     'VALIDATION',
     `no passphrase for "${username}": set OBF_PASSPHRASE_${username.toUpperCase().replace(/[^A-Z0-9]/g, '_')} or pass {"${username}": "…"} on stdin`,
   );
+}
+
+/** Writes the signed transcript as JSON and as a printable PDF; answers both paths. */
+async function writeTranscript(
+  values: Values,
+  signed: SignedTranscript,
+): Promise<{ json: string; pdf: string }> {
+  const dir =
+    typeof values.transcripts === 'string'
+      ? values.transcripts
+      : join(dirname(dbOption(values)), 'transcripts');
+  mkdirSync(dir, { recursive: true });
+  const stamp = signed.transcript.endedAt.replace(/[:.]/g, '-');
+  const base = join(dir, `${stamp}-${signed.transcript.ceremony}-${signed.sha256.slice(0, 12)}`);
+  writeFileSync(`${base}.json`, JSON.stringify(signed, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(`${base}.pdf`, await transcriptPdf(signed), { mode: 0o600 });
+  return { json: `${base}.json`, pdf: `${base}.pdf` };
+}
+
+/** The transcript of a dual-control key ceremony, from what the KMS recorded. */
+function keyCeremony(
+  kind: 'key-generation' | 'key-import-components',
+  kms: Kms,
+  startedAt: string,
+  people: { principal: Principal; part: string; kcv?: string }[],
+  label: string,
+  kcv: string,
+): Transcript {
+  const endedAt = new Date().toISOString();
+  const kcvs: Record<string, string> = { [label]: kcv };
+  for (const p of people) if (p.kcv) kcvs[`${p.part} (${p.principal.username})`] = p.kcv.toLowerCase();
+  return {
+    version: 1,
+    ceremony: kind,
+    stationId: kms.stationId(),
+    startedAt,
+    endedAt,
+    participants: people.map((p) => ({
+      username: p.principal.username,
+      role: p.principal.role,
+      part: p.part,
+    })),
+    steps: [
+      ...people.map((p) => ({
+        at: new Date(p.principal.authenticatedAt).toISOString(),
+        actor: p.principal.username,
+        what: p.kcv
+          ? `authenticated; entered ${p.part}, KCV ${p.kcv.toUpperCase()}`
+          : `authenticated as ${p.part}`,
+      })),
+      { at: endedAt, actor: 'station', what: `${label} stored, KCV ${kcv.toUpperCase()}` },
+    ],
+    kcvs,
+  };
 }
 
 function dbOption(values: Values): string {
@@ -98,7 +154,12 @@ export const kmsCommands: CommandGroup = {
       summary: 'create the encrypted station database, its users and the M-of-N recovery shares (shown once)',
       usage:
         'obf-station kms init --db PATH --setup FILE.json [--json]   (passphrases: OBF_PASSPHRASE_<USER> or stdin JSON)',
-      options: { db: { type: 'string' }, setup: { type: 'string' }, json: jsonOption },
+      options: {
+        db: { type: 'string' },
+        setup: { type: 'string' },
+        transcripts: { type: 'string' },
+        json: jsonOption,
+      },
       async run(values) {
         if (typeof values.setup !== 'string')
           throw new ObfError('VALIDATION', '--setup FILE.json is required');
@@ -118,7 +179,7 @@ export const kmsCommands: CommandGroup = {
         }
         const setup = parsed.data;
         const users = setup.users.map((u) => ({ ...u, passphrase: passphraseFor(u.username) }));
-        const { kms, shares } = await Kms.initialize(dbOption(values), {
+        const { kms, shares, transcript } = await Kms.initialize(dbOption(values), {
           users,
           recovery: setup.recovery,
           ...(setup.scrypt ? { scrypt: setup.scrypt } : {}),
@@ -126,12 +187,18 @@ export const kmsCommands: CommandGroup = {
         });
         const stationId = kms.stationId();
         kms.lock('setup');
+        const files = await writeTranscript(values, transcript);
         const text = [
           `Station ${stationId} initialised. Recovery: any ${setup.recovery.threshold} of these ${shares.length} shares.`,
           'Give each share to its custodian now: they are shown once and stored nowhere.',
           ...shares.map((s) => `  share ${s.index}: ${s.share}  (check ${s.checksum})`),
+          `Transcript to print and sign: ${files.pdf}`,
         ].join('\n');
-        printResult(values, { stationId, threshold: setup.recovery.threshold, shares }, text);
+        printResult(
+          values,
+          { stationId, threshold: setup.recovery.threshold, shares, transcript: files },
+          text,
+        );
         return 0;
       },
     },
@@ -170,28 +237,41 @@ export const kmsCommands: CommandGroup = {
         'obf-station kms generate --db PATH --user NAME --second NAME --label L --type T --usage U [--json]',
       options: {
         ...common,
+        transcripts: { type: 'string' },
         second: { type: 'string' },
         label: { type: 'string' },
         type: { type: 'string' },
         usage: { type: 'string' },
       },
-      run(values) {
+      async run(values) {
         const type = enumOption<KeyType>('type', values.type, keyTypes);
         const usage = enumOption<KeyUsage>('usage', values.usage, keyUsages);
         const label = typeof values.label === 'string' ? values.label : '';
-        const record = withStation(values, (kms, first) => {
+        const startedAt = new Date().toISOString();
+        const { record, signed } = withStation(values, (kms, first) => {
           const second = kms.authenticate(
             userOption(values, 'second'),
             passphraseFor(userOption(values, 'second')),
           );
-          return kms.generateKey({ label, type, usage }, [first, second]);
+          const record = kms.generateKey({ label, type, usage }, [first, second]);
+          const people = [
+            { principal: first, part: 'first security officer' },
+            { principal: second, part: 'second security officer' },
+          ];
+          return {
+            record,
+            signed: kms.signCeremony(
+              keyCeremony('key-generation', kms, startedAt, people, label, record.kcv),
+            ),
+          };
         });
+        const transcript = await writeTranscript(values, signed);
         printResult(
           values,
-          record,
-          `generated ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}`,
+          { ...record, transcript },
+          `generated ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}\ntranscript: ${transcript.pdf}`,
         );
-        return Promise.resolve(0);
+        return 0;
       },
     },
     'import-components': {
@@ -200,12 +280,13 @@ export const kmsCommands: CommandGroup = {
         'obf-station kms import-components --db PATH --user NAME --label L --type T --usage U --kcv KCV [--json]   (stdin: {"components":[{"custodian","component","kcv"}], "<user>": passphrase…})',
       options: {
         ...common,
+        transcripts: { type: 'string' },
         label: { type: 'string' },
         type: { type: 'string' },
         usage: { type: 'string' },
         kcv: { type: 'string' },
       },
-      run(values) {
+      async run(values) {
         const type = enumOption<KeyType>('type', values.type, keyTypes);
         const usage = enumOption<KeyUsage>('usage', values.usage, keyUsages);
         const parsed = z
@@ -226,27 +307,37 @@ export const kmsCommands: CommandGroup = {
           );
         if (typeof values.kcv !== 'string' || !/^[0-9a-fA-F]{6}$/.test(values.kcv))
           throw new ObfError('VALIDATION', '--kcv must be 6 hex digits');
-        const record = withStation(values, (kms) =>
-          kms.importFromComponents(
-            {
-              label: typeof values.label === 'string' ? values.label : '',
-              type,
-              usage,
-              expectedKcv: String(values.kcv),
-            },
-            parsed.data.map((c) => ({
-              custodian: kms.authenticate(c.custodian, passphraseFor(c.custodian)),
-              component: fromHex(c.component),
-              kcv: c.kcv,
-            })),
-          ),
-        );
+        const label = typeof values.label === 'string' ? values.label : '';
+        const startedAt = new Date().toISOString();
+        const { record, signed } = withStation(values, (kms) => {
+          const components = parsed.data.map((c) => ({
+            custodian: kms.authenticate(c.custodian, passphraseFor(c.custodian)),
+            component: fromHex(c.component),
+            kcv: c.kcv,
+          }));
+          const people = components.map((c, i) => ({
+            principal: c.custodian,
+            part: `component ${i + 1}`,
+            kcv: c.kcv,
+          }));
+          const record = kms.importFromComponents(
+            { label, type, usage, expectedKcv: String(values.kcv) },
+            components,
+          );
+          return {
+            record,
+            signed: kms.signCeremony(
+              keyCeremony('key-import-components', kms, startedAt, people, label, record.kcv),
+            ),
+          };
+        });
+        const transcript = await writeTranscript(values, signed);
         printResult(
           values,
-          record,
-          `imported ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}`,
+          { ...record, transcript },
+          `imported ${record.label} (${record.type}, ${record.usage}) KCV ${record.kcv}\ntranscript: ${transcript.pdf}`,
         );
-        return Promise.resolve(0);
+        return 0;
       },
     },
   },

@@ -1,6 +1,7 @@
 export {
   Kms,
   keyringPath,
+  STATION_SIGNING_LABEL,
   roles,
   keyTypes,
   keyUsages,

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { combine } from 'shamir-secret-sharing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
+import { verifyTranscript } from '../ceremony/index.js';
 import { kcvAes } from '../crypto/index.js';
 import { isObfError } from '../errors.js';
 import { keyringPath, Kms, type InitOptions, type Principal } from './kms.js';
@@ -56,6 +57,23 @@ describe('station initialisation and unlock', () => {
     for (const s of shares) expect(keyring).not.toContain(s.share);
   });
 
+  it('signs the initialisation transcript with its own station key and audits its hash', async () => {
+    const { kms, transcript } = await setup();
+    expect(verifyTranscript(transcript)).toBe(true);
+    expect(transcript.transcript).toMatchObject({
+      ceremony: 'station-initialisation',
+      shares: { threshold: 2, total: 3 },
+    });
+    const last = kms.database().prepare('SELECT event FROM audit ORDER BY seq DESC LIMIT 1').get() as {
+      event: string;
+    };
+    expect(JSON.parse(last.event)).toEqual({
+      type: 'ceremony-transcript',
+      ceremony: 'station-initialisation',
+      sha256: transcript.sha256,
+    });
+  });
+
   it('unlocks with the right passphrase and refuses a wrong one without unlocking', async () => {
     const { kms } = await setup();
     kms.lock();
@@ -74,6 +92,8 @@ describe('station initialisation and unlock', () => {
     expect(types).toEqual([
       'genesis',
       'station-initialised',
+      'key-created',
+      'ceremony-transcript',
       'lock',
       'login-failed',
       'login-failed-unknown-user',
@@ -219,18 +239,19 @@ describe('keys: dual control, components, sealing', () => {
         { custodian: bob, component: comp(), kcv: '' },
       ]);
     expect(code(wrongKcv)).toBe('KCV_MISMATCH');
-    expect(kms.listKeys()).toEqual([]);
+    expect(kms.listKeys().map((k) => k.label)).toEqual(['station-signing']);
   });
 
   it('generates a key under dual control and shows only its KCV', async () => {
     const { kms, alice, bob } = await twoOfficers();
-    const record = kms.generateKey({ label: 'station-signing', type: 'Ed25519', usage: 'station-signing' }, [
+    const record = kms.generateKey({ label: 'issuer-isd-master', type: 'AES-256', usage: 'isd-master' }, [
       alice,
       bob,
     ]);
     expect(record.kcv).toMatch(/^[0-9a-f]{6}$/);
     expect(kms.listKeys().map((k) => [k.label, k.origin, k.createdBy])).toEqual([
-      ['station-signing', 'generated', 'alice+bob'],
+      ['station-signing', 'generated', 'setup'],
+      ['issuer-isd-master', 'generated', 'alice+bob'],
     ]);
     expect(JSON.stringify(kms.listKeys())).not.toMatch(/secret/);
   });
@@ -250,7 +271,7 @@ describe('keys: dual control, components, sealing', () => {
     const { kms, alice, bob } = await twoOfficers();
     kms.generateKey({ label: 'old', type: 'AES-256', usage: 'output-transport' }, [alice, bob]);
     kms.destroyKey('old', [alice, bob]);
-    expect(kms.listKeys()[0]!.state).toBe('destroyed');
+    expect(kms.listKeys().find((k) => k.label === 'old')!.state).toBe('destroyed');
     expect(code(() => kms.getKey('old'))).toBe('KEY_NOT_FOUND');
     expect(
       (kms.database().prepare("SELECT secret FROM keys WHERE label = 'old'").get() as { secret: unknown })
@@ -270,7 +291,7 @@ describe('the audit chain', () => {
 
   it('verifies an untouched chain', async () => {
     const { kms } = await setup();
-    expect(kms.verifyAudit()).toEqual({ ok: true, rows: 2, firstBroken: null });
+    expect(kms.verifyAudit()).toEqual({ ok: true, rows: 4, firstBroken: null });
   });
 
   it('refuses UPDATE and DELETE on the audit table', async () => {
@@ -358,7 +379,7 @@ describe('no plaintext secret on disk', () => {
     rightful.pragma(`cipher='sqlcipher'`);
     rightful.pragma('legacy=4');
     rightful.pragma(`key="x'${toHex(dbKey)}'"`);
-    expect(rightful.prepare('SELECT label, kcv FROM keys').all()).toEqual([
+    expect(rightful.prepare("SELECT label, kcv FROM keys WHERE label = 'known'").all()).toEqual([
       { label: 'known', kcv: toHex(kcvAes(key)) },
     ]);
     rightful.close();

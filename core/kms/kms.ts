@@ -16,6 +16,7 @@ import {
 import { existsSync } from 'node:fs';
 import { combine, split } from 'shamir-secret-sharing';
 import { toHex, fromHex } from '../bytes.js';
+import { signTranscript, type SignedTranscript, type Transcript } from '../ceremony/index.js';
 import { kcvAes, kcvDes3 } from '../crypto/index.js';
 import { ObfError } from '../errors.js';
 import { appendAudit, auditHead, verifyAudit, type AuditEvent, type AuditVerdict } from './audit.js';
@@ -121,6 +122,8 @@ function dbKeyCheck(dbKey: Uint8Array): string {
 
 const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
 
+export const STATION_SIGNING_LABEL = 'station-signing';
+
 export class Kms {
   private db: Db | null = null;
   private lmk: Uint8Array | null = null;
@@ -158,7 +161,7 @@ export class Kms {
   static async initialize(
     dbPath: string,
     options: InitOptions,
-  ): Promise<{ kms: Kms; shares: RecoveryShare[] }> {
+  ): Promise<{ kms: Kms; shares: RecoveryShare[]; transcript: SignedTranscript }> {
     const { users, recovery } = options;
     if (existsSync(dbPath) || existsSync(keyringPath(dbPath)))
       throw new ObfError('KMS_EXISTS', `a station database already exists at ${dbPath}`);
@@ -237,11 +240,38 @@ export class Kms {
     kms.db = db;
     kms.dbKey = dbKey;
     kms.lmk = lmk;
+    // The station's own signing key: transcripts now, sync batches once enrolled.
+    const signing = generateMaterial('Ed25519');
+    const signingRecord = kms.insertKey(
+      { label: STATION_SIGNING_LABEL, type: 'Ed25519', usage: 'station-signing' },
+      signing,
+      'generated',
+      'setup',
+      'setup',
+    );
+    signing.fill(0);
+    const shareList = parts.map((s, i) => ({ index: i + 1, share: toHex(s), checksum: shareChecksum(s) }));
+    const transcript = kms.signCeremony({
+      version: 1,
+      ceremony: 'station-initialisation',
+      stationId,
+      startedAt: at,
+      endedAt: kms.now().toISOString(),
+      participants: users.map((u) => ({ username: u.username, role: u.role, part: 'enrolled' })),
+      steps: [
+        { at, actor: 'setup', what: `database, LMK and DB key generated; ${users.length} users enrolled` },
+        {
+          at: kms.now().toISOString(),
+          actor: 'setup',
+          what: `recovery secret split into ${shares} shares; any ${threshold} recover`,
+        },
+      ],
+      kcvs: { [STATION_SIGNING_LABEL]: signingRecord.kcv },
+      shares: { threshold, total: shares },
+      hashes: Object.fromEntries(shareList.map((sh) => [`share ${sh.index} checksum`, sh.checksum])),
+    });
     kms.touch();
-    return {
-      kms,
-      shares: parts.map((s, i) => ({ index: i + 1, share: toHex(s), checksum: shareChecksum(s) })),
-    };
+    return { kms, shares: shareList, transcript };
   }
 
   static open(dbPath: string, options: KmsOptions = {}): Kms {
@@ -532,6 +562,22 @@ export class Kms {
         kcv: row.kcv,
       });
     })();
+  }
+
+  /** Signs a ceremony's transcript with the station key and writes its hash to the audit chain. */
+  signCeremony(transcript: Transcript): SignedTranscript {
+    const key = this.getKey(STATION_SIGNING_LABEL);
+    try {
+      const signed = signTranscript(transcript, key.expose());
+      this.audit('system', {
+        type: 'ceremony-transcript',
+        ceremony: transcript.ceremony,
+        sha256: signed.sha256,
+      });
+      return signed;
+    } finally {
+      key.zero();
+    }
   }
 
   verifyAudit(): AuditVerdict {

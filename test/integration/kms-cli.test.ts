@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../core/bytes.js';
+import { verifyTranscript, type SignedTranscript } from '../../core/ceremony/index.js';
 import { kcvAes } from '../../core/crypto/index.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'obf-station.js');
@@ -53,9 +54,19 @@ describe('obf-station kms and audit, through the built CLI on a real SQLCipher f
     );
     const r = cli(['kms', 'init', '--db', db, '--setup', setup, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { shares: { share: string }[]; threshold: number };
+    const out = JSON.parse(r.stdout) as {
+      shares: { share: string }[];
+      threshold: number;
+      transcript: { json: string; pdf: string };
+    };
     expect(out.shares).toHaveLength(3);
     expect(out.threshold).toBe(2);
+    const signed = JSON.parse(readFileSync(out.transcript.json, 'utf8')) as SignedTranscript;
+    expect(verifyTranscript(signed)).toBe(true);
+    expect(signed.transcript.ceremony).toBe('station-initialisation');
+    expect(readFileSync(out.transcript.pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    // The shares themselves are in no transcript.
+    for (const sh of out.shares) expect(readFileSync(out.transcript.json, 'utf8')).not.toContain(sh.share);
     expect(cli(['kms', 'init', '--db', db, '--setup', setup]).code).toBe(1); // never over an existing station
   });
 
@@ -105,11 +116,20 @@ describe('obf-station kms and audit, through the built CLI on a real SQLCipher f
       { input },
     );
     expect(imported.code, imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout)).toMatchObject({
-      label: 'isd-master',
-      kcv: toHex(kcvAes(key)),
-      origin: 'components',
+    const importOut = JSON.parse(imported.stdout) as {
+      label: string;
+      kcv: string;
+      origin: string;
+      transcript: { json: string };
+    };
+    expect(importOut).toMatchObject({ label: 'isd-master', kcv: toHex(kcvAes(key)), origin: 'components' });
+    const importTranscript = JSON.parse(readFileSync(importOut.transcript.json, 'utf8')) as SignedTranscript;
+    expect(verifyTranscript(importTranscript)).toBe(true);
+    expect(importTranscript.transcript.kcvs).toMatchObject({
+      'isd-master': toHex(kcvAes(key)),
+      'component 1 (alice)': toHex(kcvAes(c1)),
     });
+    expect(JSON.stringify(importTranscript)).not.toContain(toHex(c1));
     const sameTwice = cli([
       'kms',
       'generate',
@@ -148,18 +168,20 @@ describe('obf-station kms and audit, through the built CLI on a real SQLCipher f
     expect(generated.code, generated.stderr).toBe(0);
     const keys = cli(['kms', 'keys', '--db', db, '--user', 'oscar', '--json']);
     const listed = JSON.parse(keys.stdout) as { keys: { label: string; kcv: string }[] };
-    expect(listed.keys.map((k) => k.label)).toEqual(['isd-master', 'op-1']);
+    expect(listed.keys.map((k) => k.label)).toEqual(['station-signing', 'isd-master', 'op-1']);
     expect(keys.stdout).not.toContain(toHex(key));
   });
 
-  it('verifies the audit chain, and leaves no key in clear in the station folder', () => {
+  it('verifies the audit chain, and leaves no key in clear in the station folder or its transcripts', () => {
     const ok = cli(['audit', 'verify', '--db', db, '--user', 'oscar', '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     const verdict = JSON.parse(ok.stdout) as { ok: boolean; rows: number; firstBroken: null };
     expect(verdict).toMatchObject({ ok: true, firstBroken: null });
     expect(verdict.rows).toBeGreaterThan(8);
     // No key material in clear anywhere in the station's folder.
-    for (const f of readdirSync(dir)) {
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) =>
+      statSync(join(dir, n)).isFile(),
+    )) {
       const bytes = readFileSync(join(dir, f));
       for (const needle of [
         Buffer.from(key),

@@ -1,0 +1,8 @@
+export {
+  signTranscript,
+  verifyTranscript,
+  transcriptPdf,
+  transcriptSchema,
+  type Transcript,
+  type SignedTranscript,
+} from './transcript.js';
