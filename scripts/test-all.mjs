@@ -27,6 +27,18 @@ function run(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
+/**
+ * Runs a test runner under coreutils' timeout, which kills its whole process group: a runner
+ * whose event loop hangs (a native call that never returns) fails the run instead of stalling
+ * CI, and takes the pcscd and virtual cards it started down with it.
+ */
+function runBounded(minutes, cmd, args) {
+  const code = run('timeout', ['--kill-after=15', String(minutes * 60), cmd, ...args]);
+  if (code === 124 || code === 137)
+    console.error(`${cmd} ${args.join(' ')}: killed after ${minutes} minutes`);
+  return code;
+}
+
 function ensureSystemPackages() {
   const missing = systemNeeds.filter((n) => !n.present()).map((n) => n.pkg);
   if (missing.length === 0) return true;
@@ -70,12 +82,12 @@ function check(name, cmd, args) {
   return code === 0;
 }
 
-function vitest(name, args, report) {
+function vitest(name, args, report, minutes) {
   rmSync(report, { force: true });
-  const code = run('npx', ['vitest', 'run', ...args]);
+  const code = runBounded(minutes, 'npx', ['vitest', 'run', ...args]);
   if (!existsSync(report)) {
     totals.failed++;
-    lines.push(`${name}: FAILED (exit ${code}, no report)`);
+    lines.push(`${name}: FAILED (exit ${code}${code === 124 ? ', timed out' : ''}, no report)`);
     return;
   }
   const r = JSON.parse(readFileSync(report, 'utf8'));
@@ -93,9 +105,9 @@ function vitest(name, args, report) {
   );
 }
 
-function playwright(name, report) {
+function playwright(name, report, minutes) {
   rmSync(report, { force: true });
-  const code = run('npx', ['playwright', 'test']);
+  const code = runBounded(minutes, 'npx', ['playwright', 'test']);
   if (!existsSync(report)) {
     totals.failed++;
     lines.push(`${name}: FAILED (exit ${code}, no report)`);
@@ -128,10 +140,10 @@ if (!ensureSystemPackages() || !ensurePcscBinding()) {
 check('lint', 'npm', ['run', '-s', 'lint']);
 check('typecheck', 'npm', ['run', '-s', 'typecheck']);
 const built = check('build', 'npm', ['run', '-s', 'build']);
-vitest('unit', [], 'test-results/unit.json');
+vitest('unit', [], 'test-results/unit.json', 15);
 if (built) {
-  vitest('integration', ['-c', 'vitest.integration.config.ts'], 'test-results/integration.json');
-  playwright('e2e', 'test-results/e2e.json');
+  vitest('integration', ['-c', 'vitest.integration.config.ts'], 'test-results/integration.json', 20);
+  playwright('e2e', 'test-results/e2e.json', 25);
 } else {
   totals.failed += 2;
   lines.push('integration, e2e: not run (the build failed)');

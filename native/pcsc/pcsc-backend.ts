@@ -71,17 +71,29 @@ export class PcscReaderBackend implements ReaderBackend {
     const session = this.session;
     if (!session) throw new ObfError('PCSCD_DOWN', 'pcscd is not running: cannot connect to a reader');
     const binding = this.binding!;
+    // pcsc-lite serialises every call on one context behind a mutex that SCardTransmit holds for
+    // the whole exchange. Each connection therefore gets a context of its own: a slow or stuck
+    // card then blocks only its own worker thread, never a synchronous call made on the event
+    // loop (the watchdog, another reader's connect), which would freeze the whole station.
+    let context: Context;
     let card: Card;
     try {
-      const reader = listReaders(session.context).find((r) => r.name === readerName);
+      context = new binding.Context();
+    } catch (err) {
+      throw mapPcscError(err, `connect to "${readerName}"`);
+    }
+    try {
+      const reader = listReaders(context).find((r) => r.name === readerName);
       if (!reader) throw new ObfError('READER_GONE', `reader "${readerName}" is no longer attached`);
       card = await reader.connect(
         binding.SCARD_SHARE_SHARED,
         binding.SCARD_PROTOCOL_T0 | binding.SCARD_PROTOCOL_T1,
       );
     } catch (err) {
+      context.close();
       throw mapPcscError(err, `connect to "${readerName}"`);
     }
+    let inFlight: Promise<unknown> = Promise.resolve();
     const atr = new Uint8Array(card.atr ?? card.getStatus().atr);
     const maxRecvLength = this.opts.maxRecvLength;
     return {
@@ -91,7 +103,9 @@ export class PcscReaderBackend implements ReaderBackend {
       async transmit(apdu) {
         let response: Buffer;
         try {
-          response = await card.transmit(Buffer.from(apdu), { maxRecvLength });
+          const pending = card.transmit(Buffer.from(apdu), { maxRecvLength });
+          inFlight = pending.catch(() => undefined);
+          response = await pending;
         } catch (err) {
           throw mapPcscError(err, `transmit to "${readerName}"`);
         }
@@ -111,13 +125,19 @@ export class PcscReaderBackend implements ReaderBackend {
           `"${readerName}" answered ${response.length} bytes, no status word`,
         );
       },
-      disconnect() {
+      async disconnect() {
+        // Never call into the context while a transmit still holds it: that would block the loop.
+        await inFlight;
         try {
           card.disconnect(binding.SCARD_LEAVE_CARD);
         } catch {
           // The card or pcscd is already gone; nothing is left to release.
         }
-        return Promise.resolve();
+        try {
+          context.close();
+        } catch {
+          // Same: an invalid context has nothing to release.
+        }
       },
     };
   }

@@ -100,15 +100,35 @@ describe('readers through real pcscd and vpcd', () => {
     }
   });
 
-  it('reports CARD_REMOVED when the card is pulled in the middle of a command', async () => {
+  it('keeps the station live while a card hangs, and reports CARD_REMOVED when it is pulled mid-command', async () => {
     const name = harness.readerNames[2]!;
     const channel = await manager.connect(name);
     harness.stall(2);
     const pending = channel.transmit(
       encodeCommand({ cla: 0x80, ins: 0xca, p1: 0, p2: 0x45, data: new Uint8Array(0), le: 256 }),
     );
-    setTimeout(() => harness.remove(2), 200);
     try {
+      // While that card hangs (longer than the supervisor's 1 s watchdog), the station stays
+      // live: timers fire and another reader answers. A shared PC/SC context would freeze here.
+      const started = Date.now();
+      const other = await manager.connect(harness.readerNames[0]!);
+      const answer = decodeResponse(
+        await other.transmit(encodeCommand({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: ISD_AID, le: 256 })),
+      );
+      await other.disconnect();
+      expect(answer.sw).toBe(0x9000);
+      const ticks: number[] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          ticks.push(Date.now() - started);
+          if (ticks.length === 15) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 100);
+      });
+      expect(ticks.at(-1)!).toBeLessThan(2500);
+      harness.remove(2);
       const error = await pending.then(
         () => null,
         (err: unknown) => err,
