@@ -9,11 +9,13 @@ import {
 } from './api/index.js';
 import { isSimulated, type ReaderManager } from './card/index.js';
 import { ObfError } from './errors.js';
+import type { KmsService } from './kms/kms-service.js';
 
 export interface WorkstationOptions {
   host: HostKind;
   version: string;
   readers: ReaderManager;
+  kms: KmsService;
 }
 
 type WorkstationEvents = { [E in EventName]: [EventPayload<E>] };
@@ -29,6 +31,7 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
     super();
     const { readers } = options;
     readers.on('change', (change, snapshot) => this.emit('readers', { change, snapshot }));
+    options.kms.on('status', (status) => this.emit('kms', status));
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -37,11 +40,12 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
   }
 
   async stop(): Promise<void> {
+    this.options.kms.close();
     await this.options.readers.stop();
   }
 
   private handlers(): Handlers {
-    const { readers, host, version } = this.options;
+    const { readers, host, version, kms } = this.options;
     return {
       'app.info': () =>
         Promise.resolve({
@@ -63,6 +67,15 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
         else backend.remove(reader);
         return Promise.resolve(readers.snapshot());
       },
+      'kms.status': () => Promise.resolve(kms.status()),
+      'kms.initialize': ({ users, recovery }) => kms.initialize(users, recovery),
+      'kms.unlock': ({ username, passphrase }) => Promise.resolve(kms.unlock(username, passphrase)),
+      'kms.lock': () => Promise.resolve(kms.lock()),
+      'kms.keys': () => Promise.resolve(kms.keys()),
+      'kms.generateKey': ({ label, type, usage, second }) =>
+        Promise.resolve(kms.generateKey({ label, type, usage }, second)),
+      'audit.verify': () => Promise.resolve(kms.auditVerify()),
+      'audit.recent': ({ limit }) => Promise.resolve(kms.auditRecent(limit)),
     };
   }
 }

@@ -17,7 +17,7 @@ import {
 import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { auditCommands, kmsCommands } from './cli-kms.js';
-import { chooseReaders, createWorkstation, parseReaderMode } from './compose.js';
+import { chooseReaders, createWorkstation, defaultDataDir, parseReaderMode } from './compose.js';
 import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
 import { packageVersion, rendererDir } from './package-info.js';
 import { startWebHost } from './web.js';
@@ -37,7 +37,7 @@ const commands: Record<string, Command | CommandGroup> = {
     async run(values) {
       const mode = parseReaderMode(String(values.readers));
       const { backend } = chooseReaders(mode, intOption('slots', values.slots, 1, 16));
-      const station = createWorkstation('cli', backend);
+      const station = createWorkstation('cli', backend, null);
       station.start();
       try {
         const result = await station.dispatch('readers.list', {});
@@ -93,12 +93,13 @@ const commands: Record<string, Command | CommandGroup> = {
   },
   web: {
     summary: 'serve the workstation UI and API on http://127.0.0.1 with a per-launch token',
-    usage: 'obf-station web [--port N] [--readers auto|pcsc|sim] [--slots N] [--open] [--json]',
+    usage: 'obf-station web [--port N] [--readers auto|pcsc|sim] [--slots N] [--open] [--data DIR] [--json]',
     options: {
       port: { type: 'string', default: '0' },
       readers: readersOpt,
       slots: slotsOpt,
       open: { type: 'boolean', default: false },
+      data: { type: 'string' },
       json,
     },
     async run(values) {
@@ -108,8 +109,14 @@ const commands: Record<string, Command | CommandGroup> = {
   start: {
     summary:
       'run the workstation: Electron when its binary exists, else the web host in a Chromium app window',
-    usage: 'obf-station start [--readers auto|pcsc|sim] [--slots N]',
-    options: { readers: readersOpt, slots: slotsOpt, port: { type: 'string', default: '0' }, json },
+    usage: 'obf-station start [--readers auto|pcsc|sim] [--slots N] [--data DIR]',
+    options: {
+      readers: readersOpt,
+      slots: slotsOpt,
+      port: { type: 'string', default: '0' },
+      data: { type: 'string' },
+      json,
+    },
     async run(values) {
       const electron = electronAvailable();
       if ('path' in electron) return launchElectron(electron.path, [`--readers=${String(values.readers)}`]);
@@ -125,7 +132,11 @@ async function serveWeb(values: Values, open: boolean): Promise<number> {
     parseReaderMode(String(values.readers)),
     intOption('slots', values.slots, 1, 16),
   );
-  const station = createWorkstation('web', choice.backend);
+  const station = createWorkstation(
+    'web',
+    choice.backend,
+    typeof values.data === 'string' ? values.data : defaultDataDir(),
+  );
   station.start();
   const host = await startWebHost({ workstation: station, rendererDir: rendererDir(), port });
   out(

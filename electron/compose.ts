@@ -4,7 +4,10 @@
  */
 import type { HostKind } from '../core/api/index.js';
 import { ReaderManager, type ReaderBackend } from '../core/card/index.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ObfError, Workstation } from '../core/index.js';
+import { KmsService } from '../core/kms/index.js';
 import { loadBinding, PcscReaderBackend, PCSC_INSTALL_HINT } from '../native/pcsc/index.js';
 import { SimReaderBackend } from '../native/vcard/index.js';
 import { packageVersion } from './package-info.js';
@@ -52,6 +55,21 @@ export function chooseReaders(mode: ReaderMode, simSlots = 4): ReaderChoice {
   }
 }
 
-export function createWorkstation(host: HostKind, backend: ReaderBackend): Workstation {
-  return new Workstation({ host, version: packageVersion(), readers: new ReaderManager(backend) });
+/**
+ * Where the station keeps its database: OBF_STATION_DATA, else the XDG data folder
+ * (~/.local/share/obf-station). Electron passes its own userData folder instead.
+ */
+export function defaultDataDir(): string {
+  if (process.env.OBF_STATION_DATA) return process.env.OBF_STATION_DATA;
+  const base = process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share');
+  return join(base, 'obf-station');
+}
+
+export function createWorkstation(
+  host: HostKind,
+  backend: ReaderBackend,
+  dataDir: string | null = defaultDataDir(),
+): Workstation {
+  const kms = new KmsService(dataDir ? join(dataDir, 'station.db') : null);
+  return new Workstation({ host, version: packageVersion(), readers: new ReaderManager(backend), kms });
 }

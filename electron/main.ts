@@ -56,7 +56,7 @@ function harden(contents: WebContents): void {
 async function main(): Promise<void> {
   await app.whenReady();
   const root = rendererDir();
-  const station = createWorkstation('electron', chooseReaders(readerMode()).backend);
+  const station = createWorkstation('electron', chooseReaders(readerMode()).backend, app.getPath('userData'));
 
   // Serve the built renderer under app://obf/ with the CSP on every response.
   protocol.handle('app', async (request) => {
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     return station.dispatch(method, input);
   });
   for (const name of eventNames) {
-    station.on(name, (payload) => {
+    station.on(name, (payload: unknown) => {
       if (!window.isDestroyed()) window.webContents.send(ipcChannels.event, name, payload);
     });
   }

@@ -112,7 +112,7 @@ describe('startWebHost', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'obf-web-'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>OBF web</title>');
-    workstation = createWorkstation('web', new SimReaderBackend({ slots: 2 }));
+    workstation = createWorkstation('web', new SimReaderBackend({ slots: 2 }), null);
     workstation.start();
     host = await startWebHost({ workstation, rendererDir: dir, token: TOKEN });
     port = Number(new URL(host.origin).port);

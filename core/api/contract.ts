@@ -4,6 +4,7 @@
  * these schemas at its boundary.
  */
 import { z } from 'zod';
+import { keyTypes, keyUsages, MIN_PASSPHRASE, roles, USERNAME_PATTERN } from '../kms/vocabulary.js';
 
 const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lowercase hex');
 const empty = z.object({}).strict();
@@ -49,6 +50,40 @@ export const readerChange = z.object({
 });
 export type ReaderChange = z.infer<typeof readerChange>;
 
+export const username = z
+  .string()
+  .regex(USERNAME_PATTERN, 'a user name is 2-32 of a-z 0-9 . _ -, starting with a letter');
+export const passphrase = z.string().min(MIN_PASSPHRASE, `at least ${MIN_PASSPHRASE} characters`).max(1024);
+
+export const kmsStatus = z.object({
+  /** unavailable: no data folder; uninitialised: the setup wizard runs next. */
+  state: z.enum(['unavailable', 'uninitialised', 'locked', 'unlocked']),
+  user: z.object({ username: z.string(), role: z.enum(roles) }).nullable(),
+  stationId: z.string().nullable(),
+  path: z.string().nullable(),
+});
+export type KmsStatus = z.infer<typeof kmsStatus>;
+
+export const keyRecord = z.object({
+  id: z.string(),
+  label: z.string(),
+  type: z.enum(keyTypes),
+  usage: z.enum(keyUsages),
+  kcv: z.string(),
+  state: z.enum(['active', 'retired', 'destroyed']),
+  origin: z.enum(['generated', 'components', 'derived', 'imported']),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type KeyRecordView = z.infer<typeof keyRecord>;
+
+export const auditVerdict = z.object({
+  ok: z.boolean(),
+  rows: z.number().int(),
+  firstBroken: z.number().int().nullable(),
+  reason: z.string().optional(),
+});
+
 export const hostKind = z.enum(['electron', 'web', 'cli']);
 export type HostKind = z.infer<typeof hostKind>;
 
@@ -71,10 +106,61 @@ export const methods = {
     input: z.object({ reader: z.string().min(1).max(200), action: z.enum(['insert', 'remove']) }).strict(),
     output: readersSnapshot,
   },
+  'kms.status': { input: empty, output: kmsStatus },
+  /** First run: users, roles, M-of-N. The shares come back once and are stored nowhere. */
+  'kms.initialize': {
+    input: z
+      .object({
+        users: z
+          .array(z.object({ username, role: z.enum(roles), passphrase }).strict())
+          .min(2)
+          .max(32),
+        recovery: z
+          .object({ threshold: z.number().int().min(2).max(16), shares: z.number().int().min(2).max(16) })
+          .strict(),
+      })
+      .strict(),
+    output: z.object({
+      status: kmsStatus,
+      shares: z.array(z.object({ index: z.number().int(), share: z.string(), checksum: z.string() })),
+      transcriptSha256: z.string(),
+    }),
+  },
+  'kms.unlock': {
+    input: z.object({ username, passphrase: z.string().min(1).max(1024) }).strict(),
+    output: kmsStatus,
+  },
+  'kms.lock': { input: empty, output: kmsStatus },
+  'kms.keys': { input: empty, output: z.array(keyRecord) },
+  /** Dual control: the logged-in security officer and a second one, who authenticates here. */
+  'kms.generateKey': {
+    input: z
+      .object({
+        label: z.string().regex(/^[\w.:@/-]{1,128}$/, '1-128 of letters, digits and . : @ / _ -'),
+        type: z.enum(keyTypes),
+        usage: z.enum(keyUsages),
+        second: z.object({ username, passphrase: z.string().min(1).max(1024) }).strict(),
+      })
+      .strict(),
+    output: z.object({ key: keyRecord, transcriptSha256: z.string() }),
+  },
+  'audit.verify': { input: empty, output: auditVerdict },
+  'audit.recent': {
+    input: z.object({ limit: z.number().int().min(1).max(500) }).strict(),
+    output: z.array(
+      z.object({
+        seq: z.number().int(),
+        at: z.string(),
+        actor: z.string(),
+        event: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  },
 } as const;
 
 export const events = {
   readers: z.object({ change: readerChange, snapshot: readersSnapshot }),
+  kms: kmsStatus,
 } as const;
 
 export type Methods = typeof methods;

@@ -8,11 +8,24 @@ const snapshot: ReadersSnapshot = {
   readers: [{ name: 'Reader 0', state: 'present', atr: '3b00', source: 'sim' }],
 };
 
+const unused = () => Promise.reject(new Error('not used in these tests'));
+const kmsUnused = {
+  'kms.status': unused,
+  'kms.initialize': unused,
+  'kms.unlock': unused,
+  'kms.lock': unused,
+  'kms.keys': unused,
+  'kms.generateKey': unused,
+  'audit.verify': unused,
+  'audit.recent': unused,
+} satisfies Partial<Handlers>;
+
 function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     'app.info': () => Promise.resolve({ name: 'test', version: '0.0.0', host: 'cli', readerSource: 'sim' }),
     'readers.list': () => Promise.resolve(snapshot),
     'readers.simulate': () => Promise.resolve(snapshot),
+    ...kmsUnused,
     ...overrides,
   };
 }

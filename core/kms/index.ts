@@ -19,3 +19,4 @@ export { SecretKey } from './secret-key.js';
 export { verifyAudit, appendAudit, type AuditVerdict, type AuditEvent } from './audit.js';
 export { DEFAULT_SCRYPT, type ScryptParams } from './keyring.js';
 export { LATEST_VERSION, migrate } from './migrations/index.js';
+export { KmsService } from './kms-service.js';

@@ -34,21 +34,18 @@ import { migrate } from './migrations/index.js';
 import { open, seal } from './seal.js';
 import { SecretKey } from './secret-key.js';
 
-export const roles = ['security_officer', 'supervisor', 'operator'] as const;
-export type Role = (typeof roles)[number];
-export const keyTypes = ['AES-128', 'AES-192', 'AES-256', '3DES', 'P-256', 'Ed25519'] as const;
-export type KeyType = (typeof keyTypes)[number];
-export const keyUsages = [
-  'vendor-transport',
-  'isd-master',
-  'op',
-  'obf-k',
-  'opc',
-  'application-key',
-  'output-transport',
-  'station-signing',
-] as const;
-export type KeyUsage = (typeof keyUsages)[number];
+import {
+  keyTypes,
+  keyUsages,
+  MIN_PASSPHRASE,
+  roles,
+  USERNAME_PATTERN,
+  type KeyType,
+  type KeyUsage,
+  type Role,
+} from './vocabulary.js';
+
+export { keyTypes, keyUsages, roles, type KeyType, type KeyUsage, type Role };
 
 const SYMMETRIC_LENGTH: Partial<Record<KeyType, number[]>> = {
   'AES-128': [16],
@@ -120,8 +117,6 @@ function dbKeyCheck(dbKey: Uint8Array): string {
   return createHmac('sha256', dbKey).update('obf-station db key check v1').digest('hex').slice(0, 32);
 }
 
-const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
-
 export const STATION_SIGNING_LABEL = 'station-signing';
 
 export class Kms {
@@ -167,7 +162,7 @@ export class Kms {
       throw new ObfError('KMS_EXISTS', `a station database already exists at ${dbPath}`);
     const names = new Set<string>();
     for (const u of users) {
-      if (!USERNAME.test(u.username))
+      if (!USERNAME_PATTERN.test(u.username))
         throw new ObfError(
           'VALIDATION',
           `user name "${u.username}": 2-32 of a-z 0-9 . _ -, starting with a letter`,
@@ -175,7 +170,7 @@ export class Kms {
       if (names.has(u.username)) throw new ObfError('VALIDATION', `user "${u.username}" appears twice`);
       if (!roles.includes(u.role))
         throw new ObfError('VALIDATION', `user "${u.username}": unknown role "${u.role}"`);
-      if (u.passphrase.length < 12)
+      if (u.passphrase.length < MIN_PASSPHRASE)
         throw new ObfError('VALIDATION', `user "${u.username}": a passphrase has at least 12 characters`);
       names.add(u.username);
     }

@@ -4,6 +4,8 @@ import type { Station } from './api';
 import type { ConnectionState } from './web-bridge';
 import { ReadersPage } from './pages/ReadersPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
+import { KeysPage } from './pages/KeysPage';
+import { AuditPage } from './pages/AuditPage';
 
 const sections = [
   { id: 'readers', label: 'Readers' },
@@ -62,6 +64,10 @@ export function App({ station }: { station: Station }) {
       <main className="content" id="main">
         {section === 'readers' ? (
           <ReadersPage station={station} connection={connection} />
+        ) : section === 'keys' ? (
+          <KeysPage station={station} connection={connection} />
+        ) : section === 'audit' ? (
+          <AuditPage station={station} connection={connection} />
         ) : section === 'settings' ? (
           <PlaceholderPage
             title="Settings"

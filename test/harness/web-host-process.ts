@@ -1,5 +1,7 @@
 /** Starts the built web host (`obf-station web --json`) as its own process and reads its URL. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +14,13 @@ export interface WebHostProcess {
   stop(): Promise<void>;
 }
 
+/** Each web host gets a fresh data folder (its own station database), removed when it stops. */
 export function startWebHostProcess(args: string[]): Promise<WebHostProcess> {
-  const child = spawn(process.execPath, [BIN, 'web', '--json', ...args], {
+  const data = mkdtempSync(join(tmpdir(), 'obf-web-data-'));
+  const child = spawn(process.execPath, [BIN, 'web', '--json', '--data', data, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => rmSync(data, { recursive: true, force: true }));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
