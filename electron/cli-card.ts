@@ -5,6 +5,7 @@
 import { toHex } from '../core/bytes.js';
 import {
   expectSw,
+  getDataCommand,
   findTlv,
   parseTlv,
   ReaderManager,
@@ -49,14 +50,7 @@ async function withCard<T>(values: Values, work: (channel: CardChannel) => Promi
 }
 
 async function getData(channel: CardChannel, tag: number): Promise<Uint8Array | null> {
-  const r = await transmitApdu(channel, {
-    cla: 0x80,
-    ins: 0xca,
-    p1: tag >> 8,
-    p2: tag & 0xff,
-    data: new Uint8Array(0),
-    le: 256,
-  });
+  const r = await transmitApdu(channel, getDataCommand(tag));
   if (r.sw !== 0x9000) return null;
   const node = findTlv(parseTlv(r.data), tag > 0xff ? tag : tag & 0xff);
   return node?.value ?? null;

@@ -100,6 +100,11 @@ export function encodeResponse(data: Uint8Array, sw: number): Uint8Array {
   return out;
 }
 
+/** ISO 7816-4 §11.4.3 / GP Card Spec §11.3 GET DATA for a 2-byte tag (P1 P2), class 80 by default. */
+export function getDataCommand(tag: number, cla = 0x80): CommandApdu {
+  return { cla, ins: 0xca, p1: (tag >> 8) & 0xff, p2: tag & 0xff, data: new Uint8Array(0), le: 256 };
+}
+
 export function swHex(sw: number): string {
   return sw.toString(16).padStart(4, '0').toUpperCase();
 }

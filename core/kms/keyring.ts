@@ -5,7 +5,8 @@
  * clear; the recovery shares are never stored at all.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { z } from 'zod';
 import { ObfError } from '../errors.js';
 import { open, seal } from './seal.js';
@@ -112,13 +113,5 @@ export function readKeyring(path: string): Keyring {
 
 /** Written atomically: a crash leaves the old keyring or the new one, never half of one. */
 export function writeKeyring(path: string, keyring: Keyring): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeFileSync(fd, JSON.stringify(keyring, null, 2));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(keyring, null, 2));
 }

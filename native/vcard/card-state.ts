@@ -3,7 +3,8 @@
  * life cycle, SCP03 sequence counter and the OBF applet's personalisation. A file store writes
  * it atomically (temporary file, fsync, rename) after every change.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/atomic-file.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { concatBytes, fromHex, toHex } from '../../core/bytes.js';
@@ -65,15 +66,7 @@ export class FileCardStore implements CardStore {
 
   save(state: CardState): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(state, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    writeFileAtomic(this.path, JSON.stringify(state, null, 2));
   }
 }
 

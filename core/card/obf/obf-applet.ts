@@ -5,6 +5,7 @@
 import { concatBytes, bytesEqual, toHex } from '../../bytes.js';
 import { milenage, xor } from '../../crypto/index.js';
 import { ObfError } from '../../errors.js';
+import { getDataCommand } from '../apdu.js';
 import { expectSw, transmitApdu } from '../transmit.js';
 import type { CardChannel } from '../transport.js';
 import { AUTH_SUCCESS_TAG, AUTH_SYNC_FAILURE_TAG, AUTHENTICATE, Dgi, OBF_APPLET_AID } from './profile.js';
@@ -93,14 +94,7 @@ export async function readIdentity(
   channel: CardChannel,
 ): Promise<{ iccid: string | null; impi: string | null; domain: string | null }> {
   const get = async (tag: number) => {
-    const r = await transmitApdu(channel, {
-      cla: 0x80,
-      ins: 0xca,
-      p1: tag >> 8,
-      p2: tag & 0xff,
-      data: new Uint8Array(0),
-      le: 256,
-    });
+    const r = await transmitApdu(channel, getDataCommand(tag));
     return r.sw === 0x9000 ? r.data : null;
   };
   const iccid = await get(Dgi.ICCID);
