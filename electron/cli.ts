@@ -148,16 +148,28 @@ async function serveWeb(values: Values, open: boolean): Promise<number> {
     await host.close();
     await station.stop();
   };
-  const chromium = open ? findChromium() : null;
-  if (open && !chromium) process.stderr.write('No Chromium found: open the URL above in a browser.\n');
-  const closed = chromium ? openAppWindow(chromium, host.url) : new Promise<void>(() => undefined);
-  await Promise.race([
-    closed,
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }),
-  ]);
+  const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+  const chromium = open && !headless ? findChromium() : null;
+  if (open && headless)
+    process.stderr.write('No display: open the URL above in a browser (the host keeps serving).\n');
+  else if (open && !chromium) process.stderr.write('No Chromium found: open the URL above in a browser.\n');
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  if (chromium) {
+    const launched = Date.now();
+    await Promise.race([openAppWindow(chromium, host.url), stopped]);
+    // A window that closes within seconds never opened (no display, a crash): keep serving.
+    if (Date.now() - launched < 5000) {
+      process.stderr.write(
+        'Chromium could not open its window: open the URL above in a browser (the host keeps serving).\n',
+      );
+      await stopped;
+    }
+  } else {
+    await stopped;
+  }
   await shutdown();
   return 0;
 }
