@@ -218,6 +218,25 @@ describe('the virtual OBF SE over SCP03 (in process)', () => {
     expect(issuer.kvn).toBe(0x31);
   });
 
+  it.each([24, 32])(
+    'rotates to an AES-%i-byte issuer key set and opens SCP03 with it at level 33',
+    async (length) => {
+      const card = new VirtualCard({ serial: 30 + length });
+      const transport = await GpSession.open(channelTo(card), { keys: transportKeys, kvn: TRANSPORT_KVN });
+      const big = {
+        enc: fromHex('a1'.repeat(length)),
+        mac: fromHex('b2'.repeat(length)),
+        dek: fromHex('c3'.repeat(length)),
+      };
+      const kcvs = await transport.putKeySet(0x32, big, TRANSPORT_KVN);
+      expect(kcvs.mac).toBe(toHex(kcvAes(big.mac)));
+      const session = await GpSession.open(channelTo(card), { keys: big, kvn: 0x32, level: 0x33 });
+      await session.installForPersonalization(OBF_APPLET_AID);
+      await session.storeDgis([{ dgi: Dgi.SQN, value: fromHex('000000000001') }], [{ dgi: Dgi.K, value: k }]);
+      expect(await session.cardLifecycle()).toBe(Lifecycle.OP_READY);
+    },
+  );
+
   it('refuses a PUT KEY whose KCV does not match the key (9485)', async () => {
     const card = new VirtualCard({ serial: 14 });
     const session = await GpSession.open(channelTo(card), { keys: transportKeys, kvn: TRANSPORT_KVN });

@@ -330,18 +330,20 @@ export class VirtualCard {
       const type = data[i];
       const blockLen = data[i + 1];
       const keyLen = data[i + 2];
-      if (type !== 0x88 || blockLen === undefined || keyLen === undefined || blockLen !== keyLen + 1)
+      if (type !== 0x88 || blockLen === undefined || keyLen === undefined) return sw(SW.WRONG_DATA);
+      // Key data: the key encrypted under the DEK, padded to whole blocks (AES-192: 32 bytes).
+      const encLen = blockLen - 1;
+      if (![16, 24, 32].includes(keyLen) || encLen !== keyLen + ((16 - (keyLen % 16)) % 16))
         return sw(SW.WRONG_DATA);
-      if (![16, 24, 32].includes(keyLen) || keyLen % 16 !== 0) return sw(SW.WRONG_DATA);
-      const encrypted = data.subarray(i + 3, i + 3 + keyLen);
-      const kcvLen = data[i + 3 + keyLen];
-      const kcv = data.subarray(i + 4 + keyLen, i + 4 + keyLen + 3);
-      if (encrypted.length !== keyLen || kcvLen !== 3 || kcv.length !== 3) return sw(SW.WRONG_LENGTH);
-      const key = aesCbcDecrypt(dek, new Uint8Array(16), encrypted);
+      const encrypted = data.subarray(i + 3, i + 3 + encLen);
+      const kcvLen = data[i + 3 + encLen];
+      const kcv = data.subarray(i + 4 + encLen, i + 4 + encLen + 3);
+      if (encrypted.length !== encLen || kcvLen !== 3 || kcv.length !== 3) return sw(SW.WRONG_LENGTH);
+      const key = aesCbcDecrypt(dek, new Uint8Array(16), encrypted).slice(0, keyLen);
       if (!bytesEqual(kcvAes(key), kcv)) return sw(0x9485); // GP: invalid key check value
       keys.push(key);
       kcvs.push(kcv.slice());
-      i += 4 + keyLen + 3;
+      i += 4 + encLen + 3;
     }
     if (keys.length !== 3) return sw(SW.WRONG_DATA);
     const entry = { kvn: newKvn, enc: toHex(keys[0]!), mac: toHex(keys[1]!), dek: toHex(keys[2]!) };

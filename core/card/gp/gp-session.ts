@@ -90,10 +90,14 @@ export class GpSession {
     replaceKvn = 0,
   ): Promise<{ enc: string; mac: string; dek: string }> {
     const fields = [keys.enc, keys.mac, keys.dek].map((key) => {
-      if (key.length % 16 !== 0) throw new ObfError('VALIDATION', `PUT KEY: AES key of ${key.length} bytes`);
-      const encrypted = aesCbcEncrypt(this.dek, new Uint8Array(16), key);
+      if (![16, 24, 32].includes(key.length))
+        throw new ObfError('VALIDATION', `PUT KEY: AES key of ${key.length} bytes`);
+      // Card profile §4: an AES-192 key is padded with random bytes to whole blocks before
+      // encryption under the DEK; the key-length byte says how much of it is key.
+      const padded = concatBytes(key, new Uint8Array(randomBytes((16 - (key.length % 16)) % 16)));
+      const encrypted = aesCbcEncrypt(this.dek, new Uint8Array(16), padded);
       return concatBytes(
-        Uint8Array.of(0x88, key.length + 1, key.length),
+        Uint8Array.of(0x88, encrypted.length + 1, key.length),
         encrypted,
         Uint8Array.of(3),
         kcvAes(key),
