@@ -18,7 +18,8 @@ import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { auditCommands, kmsCommands } from './cli-kms.js';
 import { chooseReaders, createWorkstation, defaultDataDir, parseReaderMode } from './compose.js';
-import { electronAvailable, findChromium, launchElectron, openAppWindow } from './launch.js';
+import { findElectronBinary } from './electron-binary.js';
+import { findChromium, launchElectron, openAppWindow } from './launch.js';
 import { packageVersion, rendererDir } from './package-info.js';
 import { startWebHost } from './web.js';
 
@@ -118,7 +119,7 @@ const commands: Record<string, Command | CommandGroup> = {
       json,
     },
     async run(values) {
-      const electron = electronAvailable();
+      const electron = findElectronBinary();
       if ('path' in electron) return launchElectron(electron.path, [`--readers=${String(values.readers)}`]);
       process.stderr.write(`No Electron binary (${electron.missing}): starting the web host instead.\n`);
       return serveWeb(values, true);

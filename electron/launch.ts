@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findElectronBinary } from './electron-binary.js';
 import { projectRoot } from './package-info.js';
 
 const chromiumCandidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -19,10 +18,6 @@ export function findChromium(): string | null {
 export function launchElectron(binary: string, args: string[] = []): Promise<number> {
   const child = spawn(binary, [projectRoot(), ...args], { stdio: 'inherit' });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-}
-
-export function electronAvailable(): { path: string } | { missing: string } {
-  return findElectronBinary();
 }
 
 /**

@@ -4,7 +4,6 @@ export {
   ISD_AID,
   OBF_APPLET_AID,
   SW,
-  type VirtualCardIdentity,
   type VirtualCardOptions,
 } from './virtual-card.js';
 export {

@@ -5,6 +5,7 @@
  */
 import { bytesEqual, concatBytes } from '../../core/bytes.js';
 import type { CommandApdu } from '../../core/card/index.js';
+import { incrementCounter } from '../../core/card/gp/index.js';
 import {
   aesCbcDecrypt,
   aesCbcEncrypt,
@@ -34,7 +35,7 @@ export class CardSecureChannel {
     this.chaining = full;
     let data: Uint8Array = payload.slice();
     if (this.authenticated && this.level & 0x02) {
-      increment(this.counter);
+      incrementCounter(this.counter);
       if (data.length > 0) {
         if (data.length % 16 !== 0) return null;
         try {
@@ -72,12 +73,5 @@ export class CardSecureChannel {
       out = concatBytes(out, mac.slice(0, 8));
     }
     return { data: out, sw };
-  }
-}
-
-function increment(counter: Uint8Array): void {
-  for (let i = counter.length - 1; i >= 0; i--) {
-    counter[i] = (counter[i]! + 1) & 0xff;
-    if (counter[i] !== 0) return;
   }
 }

@@ -79,9 +79,6 @@ export interface VirtualCardOptions {
   vendorMaster?: Uint8Array;
 }
 
-/** Backwards-compatible name for the options of a card with a fixed identity. */
-export type VirtualCardIdentity = VirtualCardOptions;
-
 export class VirtualCard {
   readonly atr = VIRTUAL_ATR;
   private readonly store: CardStore;

@@ -2,6 +2,7 @@ export {
   SecurityLevel,
   validSecurityLevels,
   checkSecurityLevel,
+  incrementCounter,
   parseInitializeUpdateResponse,
   initializeUpdateCommand,
   scp03Handshake,

@@ -86,7 +86,8 @@ export function initializeUpdateCommand(kvn: number, hostChallenge: Uint8Array):
   return { cla: 0x80, ins: 0x50, p1: kvn, p2: 0x00, data: hostChallenge, le: 256 };
 }
 
-function increment(counter: Uint8Array): void {
+/** Amd D §6.2.6: the 16-byte encryption counter, incremented big-endian in place. */
+export function incrementCounter(counter: Uint8Array): void {
   for (let i = counter.length - 1; i >= 0; i--) {
     counter[i] = (counter[i]! + 1) & 0xff;
     if (counter[i] !== 0) return;
@@ -120,7 +121,7 @@ export class Scp03Wrapper {
     let data = command.data;
     // Amd D §6.2.6: the counter is incremented before every command, with or without data.
     if (this.level & SecurityLevel.cDecryption) {
-      increment(this.counter);
+      incrementCounter(this.counter);
       if (data.length > 0) {
         const icv = aesEcbEncrypt(this.keys.sEnc, this.counter);
         data = aesCbcEncrypt(this.keys.sEnc, icv, pad80(data));
