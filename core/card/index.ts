@@ -4,3 +4,4 @@ export * from './apdu.js';
 export * from './tlv.js';
 export * from './status-words.js';
 export * from './transmit.js';
+export * from './iccid.js';
