@@ -14,3 +14,4 @@ export {
   type Scp03SessionKeys,
 } from './scp03-kdf.js';
 export { kdf3, diversifyKeySet, keyTypes, type KeyType } from './kdf3.js';
+export { fs28EncryptField, fs28DecryptField } from './fs28-csv.js';
