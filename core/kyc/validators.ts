@@ -409,8 +409,9 @@ export type AadhaarDigest =
 /**
  * Checks an Aadhaar number (UIDAI: 12 digits, first digit 2–9, Verhoeff check digit last) and
  * returns only its last 4 digits and SHA-256(salt ‖ number) in hex. Messages never repeat the
- * number, and nothing returned lets it be read back without the salt and a search of 10^8.
- * `salt` is the station's secret of at least 16 bytes; a shorter one is a programming error.
+ * number. With the last 4 digits known only 8×10^7 numbers remain, which SHA-256 searches in
+ * seconds: the hash protects the number only while `salt` stays secret, so the salt is a
+ * station secret (at least 16 bytes; a shorter one is a programming error), not a public value.
  */
 export function aadhaarLast4AndHash(number: string, salt: Uint8Array): AadhaarDigest {
   if (salt.length < 16)
