@@ -21,3 +21,15 @@ export {
   type IccidRange,
   type BatchIccidRange,
 } from './order.js';
+export {
+  CARD_KEYS_FORMAT,
+  writeCardKeysJwe,
+  readCardKeysJwe,
+  writeCardKeysCsv,
+  cardKeysCsvHeader,
+  appKeyColumn,
+  type CardKeyRecord,
+  type CardRecords,
+  type CardKeysCsvOptions,
+  type WrittenFile,
+} from './output-files.js';
