@@ -74,7 +74,38 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
       'kms.keys': () => Promise.resolve(kms.keys()),
       'kms.generateKey': ({ label, type, usage, second }) =>
         Promise.resolve(kms.generateKey({ label, type, usage }, second)),
+      'kms.recover': ({ shares }) => kms.recover(shares),
+      'kms.componentKcv': ({ type, component }) => Promise.resolve(kms.componentKcv(type, component)),
+      'kms.beginComponentImport': ({ label, type, usage, components }) =>
+        Promise.resolve(kms.beginComponentImport({ label, type, usage }, components)),
+      'kms.addComponent': ({ ceremonyId, custodian, component, kcv }) =>
+        Promise.resolve(kms.addComponent(ceremonyId, custodian, component, kcv)),
+      'kms.finishComponentImport': ({ ceremonyId, expectedKcv }) =>
+        Promise.resolve(kms.finishComponentImport(ceremonyId, expectedKcv)),
+      'kms.cancelComponentImport': () => {
+        kms.cancelComponentImport();
+        return Promise.resolve({ done: true as const });
+      },
+      'kms.exportKey': ({ label, transportLabel, second }) =>
+        Promise.resolve(kms.exportKey(label, transportLabel, second)),
+      'kms.users': () => Promise.resolve(kms.users()),
+      'kms.addUser': ({ username, role, passphrase, second }) =>
+        Promise.resolve(kms.addUser({ username, role, passphrase }, second)),
+      'kms.setUserRole': ({ username, role, second }) =>
+        Promise.resolve(kms.setUserRole(username, role, second)),
+      'kms.disableUser': ({ username, second }) => Promise.resolve(kms.disableUser(username, second)),
+      'kms.resetPassphrase': ({ username, passphrase, second }) => {
+        kms.resetPassphrase(username, passphrase, second);
+        return Promise.resolve({ done: true as const });
+      },
+      'kms.changePassphrase': ({ current, next }) => {
+        kms.changePassphrase(current, next);
+        return Promise.resolve({ done: true as const });
+      },
+      'kms.changeRecovery': ({ threshold, shares, second }) =>
+        kms.changeRecovery({ threshold, shares }, second),
       'audit.verify': () => Promise.resolve(kms.auditVerify()),
+      'audit.export': ({ second }) => Promise.resolve(kms.exportAudit(second)),
       'audit.recent': ({ limit }) => Promise.resolve(kms.auditRecent(limit)),
     };
   }

@@ -58,7 +58,8 @@ export const passphrase = z.string().min(MIN_PASSPHRASE, `at least ${MIN_PASSPHR
 export const kmsStatus = z.object({
   /** unavailable: no data folder; uninitialised: the setup wizard runs next. */
   state: z.enum(['unavailable', 'uninitialised', 'locked', 'unlocked']),
-  user: z.object({ username: z.string(), role: z.enum(roles) }).nullable(),
+  /** viaRecovery: M custodians unlocked with their shares; the session restores access and nothing else. */
+  user: z.object({ username: z.string(), role: z.enum(roles), viaRecovery: z.boolean() }).nullable(),
   stationId: z.string().nullable(),
   path: z.string().nullable(),
 });
@@ -83,6 +84,54 @@ export const auditVerdict = z.object({
   firstBroken: z.number().int().nullable(),
   reason: z.string().optional(),
 });
+
+export const userRecord = z.object({
+  username: z.string(),
+  role: z.enum(roles),
+  state: z.enum(['active', 'disabled']),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type UserRecordView = z.infer<typeof userRecord>;
+
+/** Someone proving themselves inside one operation (the second person of dual control, a custodian). */
+const credentials = z.object({ username, passphrase: z.string().min(1).max(1024) }).strict();
+const keyLabel = z.string().regex(/^[\w.:@/-]{1,128}$/, '1-128 of letters, digits and . : @ / _ -');
+const recoveryShares = z.array(
+  z.object({ index: z.number().int(), share: z.string(), checksum: z.string() }),
+);
+const recoverySpec = { threshold: z.number().int().min(2).max(16), shares: z.number().int().min(2).max(16) };
+const done = z.object({ done: z.literal(true) });
+const componentProgress = z.object({
+  ceremonyId: z.string(),
+  accepted: z.number().int(),
+  count: z.number().int(),
+});
+
+/** The signed audit chain an auditor takes away; the file verifies away from the station. */
+export const auditExport = z.object({
+  record: z.object({
+    version: z.literal(1),
+    kind: z.literal('obf-audit-export'),
+    stationId: z.string(),
+    exportedAt: z.string(),
+    approvedBy: z.array(z.string()),
+    rows: z.array(
+      z.object({
+        seq: z.number().int().nonnegative(),
+        at: z.string(),
+        actor: z.string(),
+        event: z.string(),
+        prev_hash: z.string(),
+        hash: z.string(),
+      }),
+    ),
+  }),
+  sha256: z.string(),
+  signature: z.string(),
+  publicKey: z.string(),
+});
+export type AuditExportFile = z.infer<typeof auditExport>;
 
 export const hostKind = z.enum(['electron', 'web', 'cli']);
 export type HostKind = z.infer<typeof hostKind>;
@@ -115,16 +164,22 @@ export const methods = {
           .array(z.object({ username, role: z.enum(roles), passphrase }).strict())
           .min(2)
           .max(32),
-        recovery: z
-          .object({ threshold: z.number().int().min(2).max(16), shares: z.number().int().min(2).max(16) })
-          .strict(),
+        recovery: z.object(recoverySpec).strict(),
       })
       .strict(),
-    output: z.object({
-      status: kmsStatus,
-      shares: z.array(z.object({ index: z.number().int(), share: z.string(), checksum: z.string() })),
-      transcriptSha256: z.string(),
-    }),
+    output: z.object({ status: kmsStatus, shares: recoveryShares, transcriptSha256: z.string() }),
+  },
+  /** Recovery unlock: any M of the N shares, typed one per custodian. */
+  'kms.recover': {
+    input: z
+      .object({
+        shares: z
+          .array(z.string().regex(/^[0-9a-fA-F\s]{2,400}$/, 'a share is hex'))
+          .min(2)
+          .max(16),
+      })
+      .strict(),
+    output: kmsStatus,
   },
   'kms.unlock': {
     input: z.object({ username, passphrase: z.string().min(1).max(1024) }).strict(),
@@ -135,16 +190,95 @@ export const methods = {
   /** Dual control: the logged-in security officer and a second one, who authenticates here. */
   'kms.generateKey': {
     input: z
+      .object({ label: keyLabel, type: z.enum(keyTypes), usage: z.enum(keyUsages), second: credentials })
+      .strict(),
+    output: z.object({ key: keyRecord, transcriptSha256: z.string() }),
+  },
+  /** The KCV of a component being typed, so its custodian can compare it with their sheet. Nothing is kept. */
+  'kms.componentKcv': {
+    input: z.object({ type: z.enum(keyTypes), component: hex.max(64) }).strict(),
+    output: z.object({ kcv: z.string() }),
+  },
+  /** Key import by components: begin, then each custodian authenticates and adds theirs, then finish. */
+  'kms.beginComponentImport': {
+    input: z
       .object({
-        label: z.string().regex(/^[\w.:@/-]{1,128}$/, '1-128 of letters, digits and . : @ / _ -'),
+        label: keyLabel,
         type: z.enum(keyTypes),
         usage: z.enum(keyUsages),
-        second: z.object({ username, passphrase: z.string().min(1).max(1024) }).strict(),
+        components: z.number().int().min(2).max(3),
+      })
+      .strict(),
+    output: componentProgress,
+  },
+  'kms.addComponent': {
+    input: z
+      .object({
+        ceremonyId: z.string().max(64),
+        custodian: credentials,
+        component: hex.max(64),
+        kcv: z.string().regex(/^[0-9a-fA-F]{6}$/, 'a KCV is 6 hex digits'),
+      })
+      .strict(),
+    output: componentProgress,
+  },
+  'kms.finishComponentImport': {
+    input: z
+      .object({
+        ceremonyId: z.string().max(64),
+        expectedKcv: z.string().regex(/^[0-9a-fA-F]{6}$/, 'a KCV is 6 hex digits'),
       })
       .strict(),
     output: z.object({ key: keyRecord, transcriptSha256: z.string() }),
   },
+  'kms.cancelComponentImport': { input: empty, output: done },
+  /** Dual control: the key leaves only wrapped under an AES output-transport key. */
+  'kms.exportKey': {
+    input: z.object({ label: keyLabel, transportLabel: keyLabel, second: credentials }).strict(),
+    output: z.object({
+      export: z.object({
+        label: z.string(),
+        type: z.enum(keyTypes),
+        usage: z.enum(keyUsages),
+        kcv: z.string(),
+        transportLabel: z.string(),
+        transportKcv: z.string(),
+        algorithm: z.literal('AES-KW (RFC 3394)'),
+        wrapped: hex,
+      }),
+      transcriptSha256: z.string(),
+    }),
+  },
+  'kms.users': { input: empty, output: z.array(userRecord) },
+  /** User and role changes: dual control (`second`), or a recovery session alone. */
+  'kms.addUser': {
+    input: z.object({ username, role: z.enum(roles), passphrase, second: credentials.optional() }).strict(),
+    output: userRecord,
+  },
+  'kms.setUserRole': {
+    input: z.object({ username, role: z.enum(roles), second: credentials.optional() }).strict(),
+    output: userRecord,
+  },
+  'kms.disableUser': {
+    input: z.object({ username, second: credentials.optional() }).strict(),
+    output: userRecord,
+  },
+  'kms.resetPassphrase': {
+    input: z.object({ username, passphrase, second: credentials.optional() }).strict(),
+    output: done,
+  },
+  'kms.changePassphrase': {
+    input: z.object({ current: z.string().min(1).max(1024), next: passphrase }).strict(),
+    output: done,
+  },
+  /** New M-of-N: fresh shares (shown once); every earlier share stops working. */
+  'kms.changeRecovery': {
+    input: z.object({ ...recoverySpec, second: credentials.optional() }).strict(),
+    output: z.object({ shares: recoveryShares, transcriptSha256: z.string() }),
+  },
   'audit.verify': { input: empty, output: auditVerdict },
+  /** Dual control: the whole chain, signed by the station. */
+  'audit.export': { input: z.object({ second: credentials }).strict(), output: auditExport },
   'audit.recent': {
     input: z.object({ limit: z.number().int().min(1).max(500) }).strict(),
     output: z.array(

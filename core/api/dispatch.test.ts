@@ -1,6 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import { ObfError } from '../errors.js';
-import type { ReadersSnapshot } from './contract.js';
+import { methodNames, type ReadersSnapshot } from './contract.js';
 import { createDispatcher, type Handlers } from './dispatch.js';
 
 const snapshot: ReadersSnapshot = {
@@ -9,23 +9,15 @@ const snapshot: ReadersSnapshot = {
 };
 
 const unused = () => Promise.reject(new Error('not used in these tests'));
-const kmsUnused = {
-  'kms.status': unused,
-  'kms.initialize': unused,
-  'kms.unlock': unused,
-  'kms.lock': unused,
-  'kms.keys': unused,
-  'kms.generateKey': unused,
-  'audit.verify': unused,
-  'audit.recent': unused,
-} satisfies Partial<Handlers>;
+// Every method not under test here answers "not used", so the fake keeps up with the contract.
+const allUnused = Object.fromEntries(methodNames.map((name) => [name, unused])) as unknown as Handlers;
 
 function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
+    ...allUnused,
     'app.info': () => Promise.resolve({ name: 'test', version: '0.0.0', host: 'cli', readerSource: 'sim' }),
     'readers.list': () => Promise.resolve(snapshot),
     'readers.simulate': () => Promise.resolve(snapshot),
-    ...kmsUnused,
     ...overrides,
   };
 }

@@ -6,3 +6,4 @@ export {
   type Transcript,
   type SignedTranscript,
 } from './transcript.js';
+export { signCanonical, verifyCanonical, type CanonicalSignature } from './signature.js';

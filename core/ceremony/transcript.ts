@@ -4,11 +4,10 @@
  * station id — signed by the station key (Ed25519), and a printable PDF with a QR code of the
  * record's SHA-256 for the witnesses to sign and file.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { canonicalJson } from '../canonical-json.js';
+import { signCanonical, verifyCanonical, type CanonicalSignature } from './signature.js';
 
 export const transcriptSchema = z.object({
   version: z.literal(1),
@@ -18,6 +17,8 @@ export const transcriptSchema = z.object({
     'key-generation',
     'key-destruction',
     'recovery',
+    'recovery-reshare',
+    'key-export',
   ]),
   stationId: z.string(),
   startedAt: z.string(),
@@ -30,46 +31,19 @@ export const transcriptSchema = z.object({
 });
 export type Transcript = z.infer<typeof transcriptSchema>;
 
-export interface SignedTranscript {
+export interface SignedTranscript extends CanonicalSignature {
   transcript: Transcript;
-  /** SHA-256 (hex) of the canonical JSON: what the QR code and the audit log carry. */
-  sha256: string;
-  /** Ed25519 signature over the canonical JSON, base64. */
-  signature: string;
-  /** The station's public key, SPKI DER base64. */
-  publicKey: string;
 }
 
 export function signTranscript(transcript: Transcript, stationKeyPkcs8: Uint8Array): SignedTranscript {
   const checked = transcriptSchema.parse(transcript);
-  const canonical = Buffer.from(canonicalJson(checked), 'utf8');
-  const privateKey = createPrivateKey({ key: Buffer.from(stationKeyPkcs8), format: 'der', type: 'pkcs8' });
-  if (privateKey.asymmetricKeyType !== 'ed25519')
-    throw new TypeError('transcripts are signed with the Ed25519 station key');
-  return {
-    transcript: checked,
-    sha256: createHash('sha256').update(canonical).digest('hex'),
-    signature: sign(null, canonical, privateKey).toString('base64'),
-    publicKey: createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64'),
-  };
+  return { transcript: checked, ...signCanonical(checked, stationKeyPkcs8) };
 }
 
 /** True when the signature and the hash both match the record as it stands. */
 export function verifyTranscript(signed: SignedTranscript): boolean {
   const parsed = transcriptSchema.safeParse(signed.transcript);
-  if (!parsed.success) return false;
-  const canonical = Buffer.from(canonicalJson(parsed.data), 'utf8');
-  if (createHash('sha256').update(canonical).digest('hex') !== signed.sha256) return false;
-  try {
-    const publicKey = createPublicKey({
-      key: Buffer.from(signed.publicKey, 'base64'),
-      format: 'der',
-      type: 'spki',
-    });
-    return verify(null, canonical, publicKey, Buffer.from(signed.signature, 'base64'));
-  } catch {
-    return false;
-  }
+  return parsed.success && verifyCanonical(parsed.data, signed);
 }
 
 const titles: Record<Transcript['ceremony'], string> = {
@@ -78,6 +52,8 @@ const titles: Record<Transcript['ceremony'], string> = {
   'key-generation': 'Key generation',
   'key-destruction': 'Key destruction',
   recovery: 'Recovery unlock',
+  'recovery-reshare': 'New recovery shares',
+  'key-export': 'Key export under a transport key',
 };
 
 /** The printable transcript: one A4 page per 40 steps, KCVs in large type, the QR code of the hash. */

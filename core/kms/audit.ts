@@ -14,7 +14,7 @@ export interface AuditEvent {
   [field: string]: unknown;
 }
 
-interface Row {
+export interface AuditRow {
   seq: number;
   at: string;
   actor: string;
@@ -63,9 +63,18 @@ export interface AuditVerdict {
 }
 
 export function verifyAudit(db: Db): AuditVerdict {
-  const rows = db
+  return verifyAuditRows(auditRows(db));
+}
+
+/** Every row in storage order, as stored (the event as its canonical JSON text). */
+export function auditRows(db: Db): AuditRow[] {
+  return db
     .prepare('SELECT seq, at, actor, event, prev_hash, hash FROM audit ORDER BY rowid')
-    .all() as Row[];
+    .all() as AuditRow[];
+}
+
+/** Checks a chain wherever it comes from: the database, or an exported file. */
+export function verifyAuditRows(rows: readonly AuditRow[]): AuditVerdict {
   let prev = GENESIS_PREV;
   for (const [i, r] of rows.entries()) {
     const broken = (reason: string): AuditVerdict => ({

@@ -14,9 +14,12 @@ export {
   type InitOptions,
   type SetupUser,
   type RecoveryShare,
+  type UserRecord,
+  type KeyExport,
 } from './kms.js';
 export { SecretKey } from './secret-key.js';
 export { verifyAudit, appendAudit, type AuditVerdict, type AuditEvent } from './audit.js';
 export { DEFAULT_SCRYPT, type ScryptParams } from './keyring.js';
 export { LATEST_VERSION, migrate } from './migrations/index.js';
 export { KmsService } from './kms-service.js';
+export { verifyAuditExport, type AuditExport } from './audit-export.js';

@@ -1,8 +1,9 @@
 /**
  * The keyring file beside the database: the random DB key, wrapped once per user under a key
  * derived from that user's passphrase (scrypt, parameters recorded here), plus the login
- * failure counters that must work while the database is still locked. It never holds a key in
- * clear; the recovery shares are never stored at all.
+ * failure counters that must work while the database is still locked, and the DB key wrapped
+ * under the recovery key that the M-of-N shares reconstruct. It never holds a key in clear; the
+ * recovery shares are never stored at all.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,10 +37,16 @@ export const keyringSchema = z.object({
       lockedUntil: z.number().int().nullable(),
     }),
   ),
+  /**
+   * The shares split a random recovery key that wraps the DB key, so new shares (a new M or N)
+   * make the old ones worthless. Stations set up before that split the DB key itself and keep
+   * only `dbKeyCheck` until their first re-share.
+   */
   recovery: z.object({
     threshold: z.number().int().min(2),
     shares: z.number().int().min(2),
-    dbKeyCheck: z.string(),
+    wrappedDbKey: b64.optional(),
+    dbKeyCheck: z.string().optional(),
   }),
   /** Failed logins not yet written to the audit log (the DB is locked when they happen). */
   pendingAudit: z.array(z.object({ at: z.string(), username: z.string(), event: z.string() })),
@@ -89,6 +96,26 @@ export function unwrapForUser(keyring: Keyring, username: string, passphrase: st
     return null;
   } finally {
     kek.fill(0);
+  }
+}
+
+const recoveryAad = (stationId: string) => `obf-keyring:v1:${stationId}:recovery`;
+
+export function wrapForRecovery(stationId: string, recoveryKey: Uint8Array, dbKey: Uint8Array): string {
+  return Buffer.from(seal(recoveryKey, dbKey, recoveryAad(stationId))).toString('base64');
+}
+
+/** The DB key, if `recoveryKey` is the one the current shares reconstruct; null otherwise. */
+export function unwrapForRecovery(keyring: Keyring, recoveryKey: Uint8Array): Uint8Array | null {
+  if (!keyring.recovery.wrappedDbKey) return null;
+  try {
+    return open(
+      recoveryKey,
+      Buffer.from(keyring.recovery.wrappedDbKey, 'base64'),
+      recoveryAad(keyring.stationId),
+    );
+  } catch {
+    return null;
   }
 }
 

@@ -2,21 +2,45 @@
  * The KMS as the Workstation exposes it: one station database at a known path, who is logged
  * in, and a status event whenever that changes (login, lock, idle auto-lock).
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KmsStatus } from '../api/index.js';
 import { ObfError } from '../errors.js';
-import { Kms, type KeyRecord, type KmsOptions, type Principal, type SetupUser } from './kms.js';
-import type { KeyType, KeyUsage } from './vocabulary.js';
+import { fromHex } from '../bytes.js';
+import {
+  Kms,
+  kcvOf,
+  symmetricLengths,
+  type KeyRecord,
+  type KmsOptions,
+  type Principal,
+  type SetupUser,
+} from './kms.js';
+import type { ScryptParams } from './keyring.js';
+import type { KeyType, KeyUsage, Role } from './vocabulary.js';
+
+type Credentials = { username: string; passphrase: string };
+
+/** A key import by components in progress: components wait here, in memory only, until the last one. */
+interface ComponentCeremony {
+  id: string;
+  spec: { label: string; type: KeyType; usage: KeyUsage };
+  count: number;
+  startedAt: string;
+  entries: { custodian: Principal; component: Uint8Array; kcv: string; at: string }[];
+}
 
 export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
   private kms: Kms | null = null;
   private user: Principal | null = null;
+  private ceremony: ComponentCeremony | null = null;
 
   constructor(
     readonly path: string | null,
-    private readonly options: KmsOptions = {},
+    /** `scrypt` only for stations this service sets up (tests use small parameters). */
+    private readonly options: KmsOptions & { scrypt?: ScryptParams } = {},
   ) {
     super();
   }
@@ -29,7 +53,11 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
     return {
       ...base,
       state: 'unlocked',
-      user: { username: this.user.username, role: this.user.role },
+      user: {
+        username: this.user.username,
+        role: this.user.role,
+        viaRecovery: this.user.viaRecovery === true,
+      },
       stationId: this.kms.stationId(),
     };
   }
@@ -48,6 +76,7 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
     this.kms ??= Kms.open(path, this.options);
     this.kms.onAutoLock = () => {
       this.user = null;
+      this.dropCeremony();
       this.emitStatus();
     };
     this.user = this.kms.unlock(username, passphrase);
@@ -56,10 +85,214 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
   }
 
   lock(): KmsStatus {
+    this.dropCeremony();
     this.kms?.lock(this.user?.username ?? 'user');
     this.user = null;
     this.emitStatus();
     return this.status();
+  }
+
+  /** Recovery unlock with M shares: the session may restore access (users, passphrases, shares), not use keys. */
+  async recover(shares: string[]): Promise<KmsStatus> {
+    const path = this.requirePath();
+    this.kms ??= Kms.open(path, this.options);
+    this.kms.onAutoLock = () => {
+      this.user = null;
+      this.dropCeremony();
+      this.emitStatus();
+    };
+    this.user = await this.kms.recover(shares);
+    this.emitStatus();
+    return this.status();
+  }
+
+  users() {
+    return this.session().kms.listUsers();
+  }
+
+  addUser(user: SetupUser, second: Credentials | undefined) {
+    const { kms } = this.session();
+    return kms.addUser(user, this.approvals(second));
+  }
+
+  setUserRole(username: string, role: Role, second: Credentials | undefined) {
+    const { kms } = this.session();
+    return kms.setRole(username, role, this.approvals(second));
+  }
+
+  disableUser(username: string, second: Credentials | undefined) {
+    const { kms } = this.session();
+    return kms.disableUser(username, this.approvals(second));
+  }
+
+  resetPassphrase(username: string, passphrase: string, second: Credentials | undefined): void {
+    const { kms } = this.session();
+    kms.resetPassphrase(username, passphrase, this.approvals(second));
+  }
+
+  changePassphrase(current: string, next: string): void {
+    const { kms, user } = this.session();
+    kms.changePassphrase(user, current, next);
+  }
+
+  async changeRecovery(recovery: { threshold: number; shares: number }, second: Credentials | undefined) {
+    const { kms } = this.session();
+    const { shares, transcript } = await kms.changeRecovery(recovery, this.approvals(second));
+    return { shares, transcriptSha256: transcript.sha256 };
+  }
+
+  exportKey(label: string, transportLabel: string, second: Credentials) {
+    const { kms, user } = this.session();
+    const startedAt = new Date().toISOString();
+    const other = kms.authenticate(second.username, second.passphrase);
+    const exported = kms.exportKey(label, transportLabel, [user, other]);
+    const signed = kms.signCeremony({
+      version: 1,
+      ceremony: 'key-export',
+      stationId: kms.stationId(),
+      startedAt,
+      endedAt: new Date().toISOString(),
+      participants: [
+        { username: user.username, role: user.role, part: 'first security officer' },
+        { username: other.username, role: other.role, part: 'second security officer' },
+      ],
+      steps: [
+        {
+          at: new Date().toISOString(),
+          actor: 'station',
+          what: `${label} wrapped under ${transportLabel} (AES-KW, RFC 3394)`,
+        },
+      ],
+      kcvs: { [label]: exported.kcv, [transportLabel]: exported.transportKcv },
+    });
+    return { export: exported, transcriptSha256: signed.sha256 };
+  }
+
+  exportAudit(second: Credentials) {
+    const { kms, user } = this.session();
+    const other = kms.authenticate(second.username, second.passphrase);
+    return kms.exportAudit([user, other]);
+  }
+
+  /** The KCV of a component as its custodian types it: computed, returned, not kept. */
+  componentKcv(type: KeyType, componentHex: string): { kcv: string } {
+    this.session();
+    const component = fromHex(componentHex);
+    try {
+      checkComponentLength(type, component);
+      return { kcv: kcvOf(type, component) };
+    } finally {
+      component.fill(0);
+    }
+  }
+
+  /** Starts a key import by components; a new start discards an unfinished one. */
+  beginComponentImport(spec: { label: string; type: KeyType; usage: KeyUsage }, count: number) {
+    const { kms } = this.session();
+    if (!symmetricLengths(spec.type))
+      throw new ObfError('VALIDATION', `${spec.type} keys are not imported by components`);
+    if (kms.listKeys().some((k) => k.label === spec.label))
+      throw new ObfError('KEY_EXISTS', `a key labelled "${spec.label}" exists`);
+    this.dropCeremony();
+    this.ceremony = { id: randomUUID(), spec, count, startedAt: new Date().toISOString(), entries: [] };
+    return { ceremonyId: this.ceremony.id, accepted: 0, count };
+  }
+
+  /** One custodian authenticates and enters their component; its KCV must match their sheet. */
+  addComponent(ceremonyId: string, custodian: Credentials, componentHex: string, kcv: string) {
+    const { kms } = this.session();
+    const ceremony = this.requireCeremony(ceremonyId);
+    const component = fromHex(componentHex);
+    try {
+      checkComponentLength(ceremony.spec.type, component);
+      if (ceremony.entries.some((e) => e.custodian.username === custodian.username))
+        throw new ObfError(
+          'DUAL_CONTROL_REQUIRED',
+          `${custodian.username} has entered a component already: each comes from a different custodian`,
+        );
+      if (ceremony.entries.length >= ceremony.count)
+        throw new ObfError('VALIDATION', `all ${ceremony.count} components are in`);
+      const principal = kms.authenticate(custodian.username, custodian.passphrase);
+      if (principal.role !== 'security_officer')
+        throw new ObfError('DUAL_CONTROL_REQUIRED', `${principal.username} is not a security officer`);
+      const actual = kcvOf(ceremony.spec.type, component);
+      if (actual !== kcv.toLowerCase())
+        throw new ObfError(
+          'KCV_MISMATCH',
+          `component ${ceremony.entries.length + 1}: KCV is ${actual}, not ${kcv}`,
+        );
+      ceremony.entries.push({ custodian: principal, component, kcv: actual, at: new Date().toISOString() });
+      kms.audit(principal.username, {
+        type: 'ceremony-component-entered',
+        label: ceremony.spec.label,
+        component: ceremony.entries.length,
+        kcv: actual,
+      });
+      return { ceremonyId, accepted: ceremony.entries.length, count: ceremony.count };
+    } catch (err) {
+      component.fill(0);
+      throw err;
+    }
+  }
+
+  /** Combines the components (they are zeroed), checks the final KCV, stores the key, signs the transcript. */
+  finishComponentImport(ceremonyId: string, expectedKcv: string) {
+    const { kms } = this.session();
+    const ceremony = this.requireCeremony(ceremonyId);
+    if (ceremony.entries.length < ceremony.count)
+      throw new ObfError(
+        'VALIDATION',
+        `${ceremony.entries.length} of ${ceremony.count} components entered: the others come first`,
+      );
+    const entries = ceremony.entries;
+    try {
+      const key = kms.importFromComponents(
+        { ...ceremony.spec, expectedKcv },
+        entries.map((e) => ({ custodian: e.custodian, component: e.component, kcv: e.kcv })),
+      );
+      const signed = kms.signCeremony({
+        version: 1,
+        ceremony: 'key-import-components',
+        stationId: kms.stationId(),
+        startedAt: ceremony.startedAt,
+        endedAt: new Date().toISOString(),
+        participants: entries.map((e, i) => ({
+          username: e.custodian.username,
+          role: e.custodian.role,
+          part: `custodian of component ${i + 1}`,
+        })),
+        steps: [
+          ...entries.map((e, i) => ({
+            at: e.at,
+            actor: e.custodian.username,
+            what: `component ${i + 1} entered, KCV ${e.kcv.toUpperCase()}`,
+          })),
+          {
+            at: new Date().toISOString(),
+            actor: 'station',
+            what: `components combined; ${key.label} KCV ${key.kcv.toUpperCase()} confirmed`,
+          },
+        ],
+        kcvs: {
+          ...Object.fromEntries(entries.map((e, i) => [`component ${i + 1}`, e.kcv])),
+          [key.label]: key.kcv,
+        },
+      });
+      return { key, transcriptSha256: signed.sha256 };
+    } finally {
+      // importFromComponents zeroes the components whatever happens; the ceremony is over either way.
+      this.dropCeremony();
+    }
+  }
+
+  cancelComponentImport(): void {
+    if (this.ceremony)
+      this.kms?.audit(this.user?.username ?? 'user', {
+        type: 'ceremony-cancelled',
+        label: this.ceremony.spec.label,
+        componentsEntered: this.ceremony.entries.length,
+      });
+    this.dropCeremony();
   }
 
   keys(): KeyRecord[] {
@@ -109,6 +342,7 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
   }
 
   close(): void {
+    this.dropCeremony();
     this.kms?.lock('system');
     this.user = null;
   }
@@ -120,6 +354,32 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
     return { kms: this.kms, user: this.user };
   }
 
+  /** The logged-in officer and, unless this is a recovery session, a second one who authenticates now. */
+  private approvals(second: Credentials | undefined): Principal[] {
+    const { kms, user } = this.session();
+    if (user.viaRecovery) return [user];
+    if (!second)
+      throw new ObfError(
+        'DUAL_CONTROL_REQUIRED',
+        'a second security officer must authenticate for this change',
+      );
+    return [user, kms.authenticate(second.username, second.passphrase)];
+  }
+
+  private requireCeremony(id: string): ComponentCeremony {
+    if (!this.ceremony || this.ceremony.id !== id)
+      throw new ObfError(
+        'VALIDATION',
+        'no key import by components is in progress under that id: start again',
+      );
+    return this.ceremony;
+  }
+
+  private dropCeremony(): void {
+    for (const e of this.ceremony?.entries ?? []) e.component.fill(0);
+    this.ceremony = null;
+  }
+
   private requirePath(): string {
     if (!this.path)
       throw new ObfError('KMS_NOT_FOUND', 'this host has no data folder for the station database');
@@ -129,4 +389,14 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
   private emitStatus(): void {
     this.emit('status', this.status());
   }
+}
+
+function checkComponentLength(type: KeyType, component: Uint8Array): void {
+  const lengths = symmetricLengths(type);
+  if (!lengths) throw new ObfError('VALIDATION', `${type} keys are not imported by components`);
+  if (!lengths.includes(component.length))
+    throw new ObfError(
+      'VALIDATION',
+      `a ${type} component is ${lengths.map((n) => n * 2).join(' or ')} hex digits, got ${component.length * 2}`,
+    );
 }

@@ -1,64 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { combine } from 'shamir-secret-sharing';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
 import { verifyTranscript } from '../ceremony/index.js';
 import { kcvAes } from '../crypto/index.js';
-import { isObfError } from '../errors.js';
-import { keyringPath, Kms, type InitOptions, type Principal } from './kms.js';
+import { keyringPath, Kms, type Principal } from './kms.js';
+import { readKeyring, unwrapForRecovery } from './keyring.js';
+import { code, FAST, tempStation, users } from './station.fixture.js';
 
-// Small scrypt parameters keep the suite fast; the default (N = 2^17) is checked on its own.
-const FAST = { N: 1024, r: 8, p: 1 };
-const users: InitOptions['users'] = [
-  { username: 'alice', role: 'security_officer', passphrase: 'alice correct horse' },
-  { username: 'bob', role: 'security_officer', passphrase: 'bob battery staple' },
-  { username: 'carol', role: 'security_officer', passphrase: 'carol tr0ub4dor&3' },
-  { username: 'oscar', role: 'operator', passphrase: 'oscar operator pass' },
-];
-
-let dir: string;
-let dbPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'obf-kms-'));
-  dbPath = join(dir, 'station.db');
-});
-afterEach(() => {
-  vi.useRealTimers();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function setup(extra: Partial<InitOptions> = {}) {
-  return Kms.initialize(dbPath, { users, recovery: { threshold: 2, shares: 3 }, scrypt: FAST, ...extra });
-}
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return isObfError(err) ? err.code : `not an ObfError: ${String(err)}`;
-  }
-  return 'no error';
-}
+const temp = tempStation();
 
 describe('station initialisation and unlock', () => {
   it('creates an encrypted database and a keyring, and answers M-of-N recovery shares once', async () => {
-    const { kms, shares } = await setup();
+    const { kms, shares } = await temp.setup();
     expect(shares).toHaveLength(3);
     expect(new Set(shares.map((s) => s.share)).size).toBe(3);
     expect(shares[0]!.checksum).toMatch(/^[0-9a-f]{8}$/);
     kms.lock();
-    expect(readFileSync(dbPath).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
-    const keyring = readFileSync(keyringPath(dbPath), 'utf8');
+    expect(readFileSync(temp.dbPath).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+    const keyring = readFileSync(keyringPath(temp.dbPath), 'utf8');
     for (const s of shares) expect(keyring).not.toContain(s.share);
   });
 
   it('signs the initialisation transcript with its own station key and audits its hash', async () => {
-    const { kms, transcript } = await setup();
+    const { kms, transcript } = await temp.setup();
     expect(verifyTranscript(transcript)).toBe(true);
     expect(transcript.transcript).toMatchObject({
       ceremony: 'station-initialisation',
@@ -75,9 +44,9 @@ describe('station initialisation and unlock', () => {
   });
 
   it('unlocks with the right passphrase and refuses a wrong one without unlocking', async () => {
-    const { kms } = await setup();
+    const { kms } = await temp.setup();
     kms.lock();
-    const again = Kms.open(dbPath);
+    const again = Kms.open(temp.dbPath);
     expect(code(() => again.unlock('alice', 'not the passphrase'))).toBe('KMS_AUTH_FAILED');
     expect(again.unlocked).toBe(false);
     expect(code(() => again.unlock('mallory', 'anything at all'))).toBe('KMS_AUTH_FAILED');
@@ -103,9 +72,9 @@ describe('station initialisation and unlock', () => {
 
   it('locks a user out after 5 failures, audits it, and lets them in after the lockout', async () => {
     let now = new Date('2026-11-27T10:00:00Z');
-    const { kms } = await setup({ now: () => now });
+    const { kms } = await temp.setup({ now: () => now });
     kms.lock();
-    const station = Kms.open(dbPath, { now: () => now, lockoutMs: 60_000 });
+    const station = Kms.open(temp.dbPath, { now: () => now, lockoutMs: 60_000 });
     for (let i = 0; i < 5; i++)
       expect(code(() => station.unlock('bob', 'wrong wrong wrong'))).toBe('KMS_AUTH_FAILED');
     expect(code(() => station.unlock('bob', 'bob battery staple'))).toBe('KMS_LOCKED_OUT');
@@ -120,7 +89,7 @@ describe('station initialisation and unlock', () => {
 
   it('locks itself after the idle time and drops its keys', async () => {
     vi.useFakeTimers();
-    const { kms } = await Kms.initialize(dbPath, {
+    const { kms } = await Kms.initialize(temp.dbPath, {
       users,
       recovery: { threshold: 2, shares: 3 },
       scrypt: FAST,
@@ -137,9 +106,9 @@ describe('station initialisation and unlock', () => {
   });
 
   it('recovers with any M of the N shares and refuses M−1 or a corrupted share', async () => {
-    const { kms, shares } = await setup();
+    const { kms, shares } = await temp.setup();
     kms.lock();
-    const station = Kms.open(dbPath);
+    const station = Kms.open(temp.dbPath);
     await expect(station.recover([shares[0]!.share])).rejects.toMatchObject({ code: 'KMS_AUTH_FAILED' });
     const bad = shares[0]!.share.slice(0, -2) + (shares[0]!.share.endsWith('00') ? '01' : '00');
     await expect(station.recover([bad, shares[2]!.share])).rejects.toMatchObject({ code: 'KMS_AUTH_FAILED' });
@@ -152,22 +121,22 @@ describe('station initialisation and unlock', () => {
   it('refuses a setup without two security officers, duplicate users or a bad M-of-N', async () => {
     const one = [users[0]!, users[3]!];
     await expect(
-      Kms.initialize(dbPath, { users: one, recovery: { threshold: 2, shares: 3 }, scrypt: FAST }),
+      Kms.initialize(temp.dbPath, { users: one, recovery: { threshold: 2, shares: 3 }, scrypt: FAST }),
     ).rejects.toMatchObject({
       code: 'VALIDATION',
     });
-    await expect(setup({ recovery: { threshold: 4, shares: 3 } })).rejects.toThrow('2 ≤ M ≤ N');
-    await expect(setup({ users: [...users, users[0]!] })).rejects.toThrow('appears twice');
-    expect(existsSync(dbPath)).toBe(false);
+    await expect(temp.setup({ recovery: { threshold: 4, shares: 3 } })).rejects.toThrow('2 ≤ M ≤ N');
+    await expect(temp.setup({ users: [...users, users[0]!] })).rejects.toThrow('appears twice');
+    expect(existsSync(temp.dbPath)).toBe(false);
   });
 
   it('records the OWASP scrypt default in the keyring when none is given', async () => {
-    const { kms } = await Kms.initialize(dbPath, {
+    const { kms } = await Kms.initialize(temp.dbPath, {
       users: users.slice(0, 2),
       recovery: { threshold: 2, shares: 2 },
     });
     kms.lock();
-    const keyring = JSON.parse(readFileSync(keyringPath(dbPath), 'utf8')) as {
+    const keyring = JSON.parse(readFileSync(keyringPath(temp.dbPath), 'utf8')) as {
       kdf: { params: { N: number } };
     };
     expect(keyring.kdf.params.N).toBe(2 ** 17);
@@ -176,9 +145,9 @@ describe('station initialisation and unlock', () => {
 
 describe('keys: dual control, components, sealing', () => {
   async function twoOfficers(): Promise<{ kms: Kms; alice: Principal; bob: Principal }> {
-    const { kms } = await setup();
+    const { kms } = await temp.setup();
     kms.lock();
-    const station = Kms.open(dbPath);
+    const station = Kms.open(temp.dbPath);
     const alice = station.unlock('alice', 'alice correct horse');
     const bob = station.authenticate('bob', 'bob battery staple');
     return { kms: station, alice, bob };
@@ -282,7 +251,7 @@ describe('keys: dual control, components, sealing', () => {
 
 describe('the audit chain', () => {
   async function withEvents() {
-    const { kms } = await setup();
+    const { kms } = await temp.setup();
     for (let i = 0; i < 5; i++) kms.audit('alice', { type: 'test-event', n: i });
     const db = kms.database();
     db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;'); // an attacker holding the DB key
@@ -290,12 +259,12 @@ describe('the audit chain', () => {
   }
 
   it('verifies an untouched chain', async () => {
-    const { kms } = await setup();
+    const { kms } = await temp.setup();
     expect(kms.verifyAudit()).toEqual({ ok: true, rows: 4, firstBroken: null });
   });
 
   it('refuses UPDATE and DELETE on the audit table', async () => {
-    const { kms } = await setup();
+    const { kms } = await temp.setup();
     expect(() => kms.database().prepare("UPDATE audit SET actor = 'x'").run()).toThrow('append-only');
     expect(() => kms.database().prepare('DELETE FROM audit').run()).toThrow('append-only');
   });
@@ -330,7 +299,7 @@ describe('the audit chain', () => {
 
 describe('no plaintext secret on disk', () => {
   it('finds no key bytes — raw, hex in either case, or base64 — in the DB, WAL, SHM, keyring or temp folder', async () => {
-    const { kms, shares } = await setup();
+    const { kms, shares } = await temp.setup();
     const alice = kms.authenticate('alice', 'alice correct horse');
     const bob = kms.authenticate('bob', 'bob battery staple');
     const key = fromHex('0123456789abcdeffedcba9876543210');
@@ -357,7 +326,7 @@ describe('no plaintext secret on disk', () => {
       ];
     });
     const scan = () => {
-      const files = readdirSync(dir).map((f) => join(dir, f));
+      const files = readdirSync(temp.dir).map((f) => join(temp.dir, f));
       expect(files.some((f) => f.endsWith('-wal')) || files.length >= 2).toBe(true);
       for (const f of files) {
         const bytes = readFileSync(f);
@@ -368,14 +337,16 @@ describe('no plaintext secret on disk', () => {
     kms.lock();
     scan();
     // A SQLCipher 4 reader (SQLite3 Multiple Ciphers in sqlcipher/legacy=4 mode) opens it only with the right key.
-    const reader = new Database(dbPath, { fileMustExist: true });
+    const reader = new Database(temp.dbPath, { fileMustExist: true });
     reader.pragma(`cipher='sqlcipher'`);
     reader.pragma('legacy=4');
     reader.pragma(`key="x'${'00'.repeat(32)}'"`);
     expect(() => reader.prepare('SELECT count(*) FROM sqlite_master').get()).toThrow(/not a database/);
     reader.close();
-    const dbKey = await combine([fromHex(shares[0]!.share), fromHex(shares[1]!.share)]);
-    const rightful = new Database(dbPath, { fileMustExist: true });
+    // The shares rebuild the recovery key, which unwraps the DB key kept in the keyring.
+    const recoveryKey = await combine([fromHex(shares[0]!.share), fromHex(shares[1]!.share)]);
+    const dbKey = unwrapForRecovery(readKeyring(keyringPath(temp.dbPath)), recoveryKey)!;
+    const rightful = new Database(temp.dbPath, { fileMustExist: true });
     rightful.pragma(`cipher='sqlcipher'`);
     rightful.pragma('legacy=4');
     rightful.pragma(`key="x'${toHex(dbKey)}'"`);

@@ -17,14 +17,24 @@ import { existsSync } from 'node:fs';
 import { combine, split } from 'shamir-secret-sharing';
 import { toHex, fromHex } from '../bytes.js';
 import { signTranscript, type SignedTranscript, type Transcript } from '../ceremony/index.js';
-import { kcvAes, kcvDes3 } from '../crypto/index.js';
+import { aesKeyWrap, kcvAes, kcvDes3 } from '../crypto/index.js';
 import { ObfError } from '../errors.js';
-import { appendAudit, auditHead, verifyAudit, type AuditEvent, type AuditVerdict } from './audit.js';
+import {
+  appendAudit,
+  auditHead,
+  auditRows,
+  verifyAudit,
+  type AuditEvent,
+  type AuditVerdict,
+} from './audit.js';
+import { buildAuditExport, type AuditExport } from './audit-export.js';
 import { openDatabase, type Db } from './database.js';
 import {
   DEFAULT_SCRYPT,
   readKeyring,
+  unwrapForRecovery,
   unwrapForUser,
+  wrapForRecovery,
   wrapForUser,
   writeKeyring,
   type Keyring,
@@ -71,7 +81,33 @@ export interface Principal {
   readonly username: string;
   readonly role: Role;
   readonly authenticatedAt: number;
+  /** M recovery custodians acting together: they may restore access (users, passphrases, shares), nothing else. */
+  readonly viaRecovery?: true;
 }
+
+export interface UserRecord {
+  username: string;
+  role: Role;
+  state: 'active' | 'disabled';
+  createdAt: string;
+  createdBy: string;
+}
+
+/** A key leaving the station: wrapped under a transport key (RFC 3394), named by KCVs only. */
+export interface KeyExport {
+  label: string;
+  type: KeyType;
+  usage: KeyUsage;
+  kcv: string;
+  transportLabel: string;
+  transportKcv: string;
+  algorithm: 'AES-KW (RFC 3394)';
+  /** The wrapped key, hex. */
+  wrapped: string;
+}
+
+/** Names the station itself uses in the audit log; nobody may be enrolled under them. */
+const RESERVED_NAMES = new Set(['setup', 'system', 'recovery', 'station', 'user']);
 
 export interface KmsOptions {
   now?: () => Date;
@@ -162,34 +198,19 @@ export class Kms {
       throw new ObfError('KMS_EXISTS', `a station database already exists at ${dbPath}`);
     const names = new Set<string>();
     for (const u of users) {
-      if (!USERNAME_PATTERN.test(u.username))
-        throw new ObfError(
-          'VALIDATION',
-          `user name "${u.username}": 2-32 of a-z 0-9 . _ -, starting with a letter`,
-        );
+      checkNewUser(u);
       if (names.has(u.username)) throw new ObfError('VALIDATION', `user "${u.username}" appears twice`);
-      if (!roles.includes(u.role))
-        throw new ObfError('VALIDATION', `user "${u.username}": unknown role "${u.role}"`);
-      if (u.passphrase.length < MIN_PASSPHRASE)
-        throw new ObfError('VALIDATION', `user "${u.username}": a passphrase has at least 12 characters`);
       names.add(u.username);
     }
     if (users.filter((u) => u.role === 'security_officer').length < 2) {
       throw new ObfError('VALIDATION', 'dual control needs at least two security officers');
     }
+    checkRecovery(recovery);
     const { threshold, shares } = recovery;
-    if (
-      !Number.isInteger(threshold) ||
-      !Number.isInteger(shares) ||
-      threshold < 2 ||
-      shares < threshold ||
-      shares > 16
-    ) {
-      throw new ObfError('VALIDATION', `recovery: need 2 ≤ M ≤ N ≤ 16, got M=${threshold} N=${shares}`);
-    }
     const kms = new Kms(dbPath, options);
     const dbKey = new Uint8Array(randomBytes(32));
     const lmk = new Uint8Array(randomBytes(32));
+    const recoveryKey = new Uint8Array(randomBytes(32));
     const stationId = options.stationId ?? randomUUID();
     const kdf = { alg: 'scrypt' as const, params: options.scrypt ?? DEFAULT_SCRYPT };
     const keyring: Keyring = {
@@ -197,7 +218,7 @@ export class Kms {
       stationId,
       kdf,
       users: users.map((u) => wrapForUser({ stationId, kdf }, u.username, u.passphrase, dbKey)),
-      recovery: { threshold, shares, dbKeyCheck: dbKeyCheck(dbKey) },
+      recovery: { threshold, shares, wrappedDbKey: wrapForRecovery(stationId, recoveryKey, dbKey) },
       pendingAudit: [],
     };
     const db = openDatabase(dbPath, dbKey, { create: true });
@@ -231,7 +252,8 @@ export class Kms {
       );
     })();
     writeKeyring(keyringPath(dbPath), keyring);
-    const parts = await split(dbKey, shares, threshold);
+    const parts = await split(recoveryKey, shares, threshold);
+    recoveryKey.fill(0);
     kms.db = db;
     kms.dbKey = dbKey;
     kms.lmk = lmk;
@@ -245,7 +267,7 @@ export class Kms {
       'setup',
     );
     signing.fill(0);
-    const shareList = parts.map((s, i) => ({ index: i + 1, share: toHex(s), checksum: shareChecksum(s) }));
+    const shareList = toShareList(parts);
     const transcript = kms.signCeremony({
       version: 1,
       ceremony: 'station-initialisation',
@@ -351,8 +373,12 @@ export class Kms {
     return principal;
   }
 
-  /** Unlocks with M recovery shares (Shamir); fewer, or wrong ones, do not reconstruct the key. */
-  async recover(shares: string[]): Promise<void> {
+  /**
+   * Unlocks with M recovery shares (Shamir); fewer, or wrong ones, do not reconstruct the key.
+   * Answers a principal that stands for the custodians together: it may restore access (reset a
+   * passphrase, enrol or change users, re-share), never touch keys.
+   */
+  async recover(shares: string[]): Promise<Principal> {
     const keyring = readKeyring(this.keyringPath);
     if (shares.length < keyring.recovery.threshold) {
       throw new ObfError(
@@ -360,25 +386,185 @@ export class Kms {
         `recovery needs ${keyring.recovery.threshold} shares, got ${shares.length}`,
       );
     }
-    let dbKey: Uint8Array;
+    let secret: Uint8Array;
     try {
-      dbKey = await combine(shares.map((s) => fromHex(s.trim())));
+      secret = await combine(shares.map((s) => fromHex(s.trim().toLowerCase())));
     } catch {
       throw new ObfError('KMS_AUTH_FAILED', 'the recovery shares do not combine');
     }
-    if (dbKey.length !== 32 || dbKeyCheck(dbKey) !== keyring.recovery.dbKeyCheck) {
-      dbKey.fill(0);
-      throw new ObfError('KMS_AUTH_FAILED', 'the recovery shares do not reconstruct this station’s key');
+    let dbKey = unwrapForRecovery(keyring, secret);
+    if (!dbKey && keyring.recovery.dbKeyCheck && secret.length === 32) {
+      // A station set up before the recovery key existed: its shares are the DB key itself.
+      if (dbKeyCheck(secret) === keyring.recovery.dbKeyCheck) dbKey = secret.slice();
     }
+    secret.fill(0);
+    if (!dbKey)
+      throw new ObfError('KMS_AUTH_FAILED', 'the recovery shares do not reconstruct this station’s key');
     if (!this.db) {
       this.db = openDatabase(this.dbPath, dbKey, { create: false });
       migrate(this.db);
       this.dbKey = dbKey;
       this.lmk = open(dbKey, this.meta('lmk'), `lmk:${this.meta('station_id').toString()}`);
+    } else {
+      dbKey.fill(0);
     }
     this.flushPendingAudit();
     this.audit('recovery', { type: 'recovery-unlock', shares: shares.length });
+    const principal: Principal = Object.freeze({
+      username: 'recovery',
+      role: 'security_officer',
+      authenticatedAt: this.now().getTime(),
+      viaRecovery: true,
+    });
+    this.principals.add(principal);
     this.touch();
+    return principal;
+  }
+
+  listUsers(): UserRecord[] {
+    const rows = this.requireDb()
+      .prepare('SELECT username, role, state, created_at, created_by FROM users ORDER BY username')
+      .all() as Record<string, string>[];
+    return rows.map((r) => ({
+      username: r.username!,
+      role: r.role as Role,
+      state: r.state as UserRecord['state'],
+      createdAt: r.created_at!,
+      createdBy: r.created_by!,
+    }));
+  }
+
+  /** Enrols a user (dual control, or a recovery unlock); the new user chose `passphrase` themselves. */
+  addUser(user: SetupUser, approvals: Principal[]): UserRecord {
+    const actor = this.requireAccessControl(approvals, 'enrolling a user');
+    checkNewUser(user);
+    const db = this.requireDb();
+    if (db.prepare('SELECT 1 FROM users WHERE username = ?').get(user.username))
+      throw new ObfError('VALIDATION', `user "${user.username}" exists (a disabled name is not reused)`);
+    const keyring = readKeyring(this.keyringPath);
+    const record: UserRecord = {
+      username: user.username,
+      role: user.role,
+      state: 'active',
+      createdAt: this.now().toISOString(),
+      createdBy: actor,
+    };
+    db.transaction(() => {
+      db.prepare('INSERT INTO users (username, role, created_at, created_by) VALUES (?, ?, ?, ?)').run(
+        user.username,
+        user.role,
+        record.createdAt,
+        actor,
+      );
+      this.audit(actor, { type: 'user-added', username: user.username, role: user.role });
+    })();
+    keyring.users = keyring.users.filter((u) => u.username !== user.username);
+    keyring.users.push(wrapForUser(keyring, user.username, user.passphrase, this.dbKey!));
+    writeKeyring(this.keyringPath, keyring);
+    return record;
+  }
+
+  /** Changes a user's role (dual control, or a recovery unlock); two active officers always remain. */
+  setRole(username: string, role: Role, approvals: Principal[]): UserRecord {
+    const actor = this.requireAccessControl(approvals, 'a role change');
+    if (!roles.includes(role)) throw new ObfError('VALIDATION', `unknown role "${role}"`);
+    const before = this.requireUser(username);
+    if (before.role === role) return before;
+    const db = this.requireDb();
+    db.transaction(() => {
+      db.prepare('UPDATE users SET role = ? WHERE username = ?').run(role, username);
+      this.requireTwoOfficers(`${username} cannot stop being a security officer`);
+      this.audit(actor, { type: 'user-role-changed', username, from: before.role, to: role });
+    })();
+    return { ...before, role };
+  }
+
+  /** Disables a user for good: their wrapped key leaves the keyring; two active officers remain. */
+  disableUser(username: string, approvals: Principal[]): UserRecord {
+    const actor = this.requireAccessControl(approvals, 'disabling a user');
+    const before = this.requireUser(username);
+    if (before.state === 'disabled') return before;
+    const db = this.requireDb();
+    db.transaction(() => {
+      db.prepare("UPDATE users SET state = 'disabled' WHERE username = ?").run(username);
+      this.requireTwoOfficers(`${username} cannot be disabled`);
+      this.audit(actor, { type: 'user-disabled', username });
+    })();
+    const keyring = readKeyring(this.keyringPath);
+    keyring.users = keyring.users.filter((u) => u.username !== username);
+    writeKeyring(this.keyringPath, keyring);
+    return { ...before, state: 'disabled' };
+  }
+
+  /** A forgotten passphrase (dual control, or a recovery unlock): the user types a new one; the lockout clears. */
+  resetPassphrase(username: string, passphrase: string, approvals: Principal[]): void {
+    const actor = this.requireAccessControl(approvals, 'a passphrase reset');
+    const user = this.requireUser(username);
+    if (user.state !== 'active') throw new ObfError('VALIDATION', `user "${username}" is disabled`);
+    checkPassphrase(username, passphrase);
+    this.rewrap(username, passphrase);
+    this.audit(actor, { type: 'passphrase-reset', username });
+  }
+
+  /** A user changes their own passphrase, proving the current one first. */
+  changePassphrase(principal: Principal, current: string, next: string): void {
+    this.requirePrincipal(principal);
+    if (principal.viaRecovery) throw new ObfError('VALIDATION', 'a recovery unlock has no passphrase');
+    checkPassphrase(principal.username, next);
+    const check = unwrapForUser(readKeyring(this.keyringPath), principal.username, current);
+    if (!check)
+      throw new ObfError('KMS_AUTH_FAILED', `the current passphrase of "${principal.username}" is wrong`);
+    check.fill(0);
+    this.rewrap(principal.username, next);
+    this.audit(principal.username, { type: 'passphrase-changed', username: principal.username });
+  }
+
+  /**
+   * New recovery shares for a new M-of-N (dual control, or a recovery unlock): a fresh recovery
+   * key wraps the DB key, so every earlier share stops working. The shares come back once.
+   */
+  async changeRecovery(
+    recovery: { threshold: number; shares: number },
+    approvals: Principal[],
+  ): Promise<{ shares: RecoveryShare[]; transcript: SignedTranscript }> {
+    const actor = this.requireAccessControl(approvals, 'changing the recovery shares');
+    checkRecovery(recovery);
+    const startedAt = this.now().toISOString();
+    const keyring = readKeyring(this.keyringPath);
+    const recoveryKey = new Uint8Array(randomBytes(32));
+    let parts: Uint8Array[];
+    try {
+      parts = await split(recoveryKey, recovery.shares, recovery.threshold);
+      keyring.recovery = {
+        threshold: recovery.threshold,
+        shares: recovery.shares,
+        wrappedDbKey: wrapForRecovery(keyring.stationId, recoveryKey, this.requireDbKey()),
+      };
+    } finally {
+      recoveryKey.fill(0);
+    }
+    writeKeyring(this.keyringPath, keyring);
+    this.audit(actor, { type: 'recovery-reshared', threshold: recovery.threshold, shares: recovery.shares });
+    const shareList = toShareList(parts);
+    const transcript = this.signCeremony({
+      version: 1,
+      ceremony: 'recovery-reshare',
+      stationId: keyring.stationId,
+      startedAt,
+      endedAt: this.now().toISOString(),
+      participants: approvals.map((p) => ({ username: p.username, role: p.role, part: 'approved' })),
+      steps: [
+        {
+          at: this.now().toISOString(),
+          actor,
+          what: `new recovery key split into ${recovery.shares} shares; any ${recovery.threshold} recover; earlier shares no longer work`,
+        },
+      ],
+      kcvs: {},
+      shares: { threshold: recovery.threshold, total: recovery.shares },
+      hashes: Object.fromEntries(shareList.map((sh) => [`share ${sh.index} checksum`, sh.checksum])),
+    });
+    return { shares: shareList, transcript };
   }
 
   /** Drops every key from memory and closes the database. */
@@ -559,6 +745,78 @@ export class Kms {
     })();
   }
 
+  /**
+   * Key export under dual control: the key leaves only wrapped (RFC 3394) under an active AES
+   * output-transport key, named by its KCV and the transport key's KCV.
+   */
+  exportKey(label: string, transportLabel: string, approvals: Principal[]): KeyExport {
+    const approvers = this.requireDualControl(approvals, 'key export');
+    if (label === transportLabel) throw new ObfError('VALIDATION', 'a key is not exported under itself');
+    const record = this.listKeys().find((k) => k.label === label && k.state === 'active');
+    const transportRecord = this.listKeys().find((k) => k.label === transportLabel && k.state === 'active');
+    if (!record) throw new ObfError('KEY_NOT_FOUND', `no active key labelled "${label}"`);
+    if (!transportRecord) throw new ObfError('KEY_NOT_FOUND', `no active key labelled "${transportLabel}"`);
+    if (!SYMMETRIC_LENGTH[record.type] || record.usage === 'station-signing')
+      throw new ObfError('VALIDATION', `${record.type} key "${label}" cannot be exported`);
+    if (transportRecord.usage !== 'output-transport' || !transportRecord.type.startsWith('AES-'))
+      throw new ObfError(
+        'VALIDATION',
+        `"${transportLabel}" is a ${transportRecord.type} ${transportRecord.usage} key: exports go under an AES output-transport key`,
+      );
+    const key = this.getKey(label);
+    const transport = this.getKey(transportLabel);
+    try {
+      const wrapped = toHex(aesKeyWrap(transport.expose(), key.expose()));
+      this.audit(approvers.map((p) => p.username).join('+'), {
+        type: 'key-exported',
+        label,
+        keyId: record.id,
+        kcv: record.kcv,
+        transportLabel,
+        transportKcv: transportRecord.kcv,
+        algorithm: 'AES-KW',
+      });
+      return {
+        label,
+        type: record.type,
+        usage: record.usage,
+        kcv: record.kcv,
+        transportLabel,
+        transportKcv: transportRecord.kcv,
+        algorithm: 'AES-KW (RFC 3394)',
+        wrapped,
+      };
+    } finally {
+      key.zero();
+      transport.zero();
+    }
+  }
+
+  /** The whole chain, signed by the station, for an auditor (dual control); the export is audited. */
+  exportAudit(approvals: Principal[]): AuditExport {
+    const approvers = this.requireDualControl(approvals, 'audit export');
+    const key = this.getKey(STATION_SIGNING_LABEL);
+    try {
+      const exported = buildAuditExport(
+        {
+          stationId: this.stationId(),
+          exportedAt: this.now().toISOString(),
+          approvedBy: approvers.map((p) => p.username),
+          rows: auditRows(this.requireDb()),
+        },
+        key.expose(),
+      );
+      this.audit(approvers.map((p) => p.username).join('+'), {
+        type: 'audit-exported',
+        rows: exported.record.rows.length,
+        sha256: exported.sha256,
+      });
+      return exported;
+    } finally {
+      key.zero();
+    }
+  }
+
   /** Signs a ceremony's transcript with the station key and writes its hash to the audit chain. */
   signCeremony(transcript: Transcript): SignedTranscript {
     const key = this.getKey(STATION_SIGNING_LABEL);
@@ -664,6 +922,7 @@ export class Kms {
     const officers = approvals.filter(
       (p) =>
         this.principals.has(p) &&
+        !p.viaRecovery &&
         p.role === 'security_officer' &&
         nowMs - p.authenticatedAt <= this.approvalWindowMs,
     );
@@ -679,6 +938,51 @@ export class Kms {
       );
     }
     return officers;
+  }
+
+  /**
+   * Who may change who gets in: two different security officers (dual control), or the M
+   * custodians of a recovery unlock, who are several people already. Answers the audit actor.
+   */
+  private requireAccessControl(approvals: Principal[], what: string): string {
+    const recovery = approvals.find((p) => p.viaRecovery && this.principals.has(p));
+    if (recovery && approvals.length === 1) {
+      this.requireDb();
+      return recovery.username;
+    }
+    return this.requireDualControl(approvals, what)
+      .map((p) => p.username)
+      .join('+');
+  }
+
+  private requireUser(username: string): UserRecord {
+    const user = this.listUsers().find((u) => u.username === username);
+    if (!user) throw new ObfError('VALIDATION', `no user "${username}" on this station`);
+    return user;
+  }
+
+  /** Inside the transaction that changes users: refuse (and roll back) a change leaving < 2 officers. */
+  private requireTwoOfficers(refusal: string): void {
+    const row = this.requireDb()
+      .prepare("SELECT count(*) AS n FROM users WHERE role = 'security_officer' AND state = 'active'")
+      .get() as { n: number };
+    if (row.n < 2)
+      throw new ObfError(
+        'DUAL_CONTROL_REQUIRED',
+        `${refusal}: dual control needs two active security officers`,
+      );
+  }
+
+  private rewrap(username: string, passphrase: string): void {
+    const keyring = readKeyring(this.keyringPath);
+    const fresh = wrapForUser(keyring, username, passphrase, this.requireDbKey());
+    keyring.users = [...keyring.users.filter((u) => u.username !== username), fresh];
+    writeKeyring(this.keyringPath, keyring);
+  }
+
+  private requireDbKey(): Uint8Array {
+    this.requireDb();
+    return this.dbKey!;
   }
 
   private requireDb(): Db {
@@ -702,11 +1006,55 @@ export class Kms {
   }
 }
 
+function checkNewUser(u: SetupUser): void {
+  if (!USERNAME_PATTERN.test(u.username))
+    throw new ObfError(
+      'VALIDATION',
+      `user name "${u.username}": 2-32 of a-z 0-9 . _ -, starting with a letter`,
+    );
+  if (RESERVED_NAMES.has(u.username))
+    throw new ObfError(
+      'VALIDATION',
+      `user name "${u.username}" is reserved for the station's own audit entries`,
+    );
+  if (!roles.includes(u.role))
+    throw new ObfError('VALIDATION', `user "${u.username}": unknown role "${u.role}"`);
+  checkPassphrase(u.username, u.passphrase);
+}
+
+function checkPassphrase(username: string, passphrase: string): void {
+  if (passphrase.length < MIN_PASSPHRASE)
+    throw new ObfError(
+      'VALIDATION',
+      `user "${username}": a passphrase has at least ${MIN_PASSPHRASE} characters`,
+    );
+}
+
+function checkRecovery({ threshold, shares }: { threshold: number; shares: number }): void {
+  if (
+    !Number.isInteger(threshold) ||
+    !Number.isInteger(shares) ||
+    threshold < 2 ||
+    shares < threshold ||
+    shares > 16
+  )
+    throw new ObfError('VALIDATION', `recovery: need 2 ≤ M ≤ N ≤ 16, got M=${threshold} N=${shares}`);
+}
+
+function toShareList(parts: Uint8Array[]): RecoveryShare[] {
+  return parts.map((s, i) => ({ index: i + 1, share: toHex(s), checksum: shareChecksum(s) }));
+}
+
 function secretAad(id: string, type: string, usage: string): string {
   return `key:${id}:${type}:${usage}`;
 }
 
-function kcvOf(type: KeyType, material: Uint8Array): string {
+/** Byte lengths a symmetric key of this type may have; undefined for asymmetric types. */
+export function symmetricLengths(type: KeyType): number[] | undefined {
+  return SYMMETRIC_LENGTH[type];
+}
+
+export function kcvOf(type: KeyType, material: Uint8Array): string {
   if (type === '3DES') return toHex(kcvDes3(material));
   if (type.startsWith('AES-')) return toHex(kcvAes(material));
   // Asymmetric keys: the first 3 bytes of SHA-256 over the stored (private, PKCS#8) encoding.
