@@ -10,6 +10,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** Names for bare arguments, in order (`validate iccid VALUE`): each lands in `values` under its name. */
+  positionals?: readonly string[];
   run(values: Values): Promise<number>;
 }
 

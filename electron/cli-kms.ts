@@ -6,11 +6,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { fromHex } from '../core/bytes.js';
 import { transcriptPdf, type SignedTranscript, type Transcript } from '../core/ceremony/index.js';
 import { ObfError } from '../core/index.js';
 import {
   Kms,
+  verifyAuditExport,
+  type AuditVerdict,
   keyTypes,
   keyUsages,
   roles,
@@ -347,16 +350,75 @@ export const auditCommands: CommandGroup = {
   summary: 'the tamper-evident audit log',
   subcommands: {
     verify: {
-      summary: 'recompute the hash chain: {"ok","rows","firstBroken"}; exit code 1 when broken',
-      usage: 'obf-station audit verify --db PATH --user NAME [--json]',
-      options: common,
+      summary:
+        'recompute the hash chain of the station, or of an export file: {"ok","rows","firstBroken"}; exit code 1 when broken',
+      usage: 'obf-station audit verify (--db PATH --user NAME | --file EXPORT.json) [--json]',
+      options: { ...common, file: { type: 'string' } },
       run(values) {
-        const verdict = withStation(values, (kms) => kms.verifyAudit());
-        const text = verdict.ok
-          ? `audit chain intact: ${verdict.rows} rows`
-          : `audit chain BROKEN at row ${verdict.firstBroken}: ${verdict.reason}`;
-        printResult(values, { ok: verdict.ok, rows: verdict.rows, firstBroken: verdict.firstBroken }, text);
-        return Promise.resolve(verdict.ok ? 0 : 1);
+        let verdict: AuditVerdict;
+        let signature: boolean | undefined;
+        if (typeof values.file === 'string') {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(readFileSync(values.file, 'utf8'));
+          } catch (err) {
+            throw new ObfError(
+              'VALIDATION',
+              `--file ${values.file}: ${err instanceof Error ? err.message : String(err)}`,
+            );
+          }
+          ({ chain: verdict, signature } = verifyAuditExport(raw));
+        } else {
+          verdict = withStation(values, (kms) => kms.verifyAudit());
+        }
+        const ok = verdict.ok && signature !== false;
+        const text = [
+          verdict.ok
+            ? `audit chain intact: ${verdict.rows} rows`
+            : `audit chain BROKEN at row ${verdict.firstBroken}: ${verdict.reason}`,
+          ...(signature === undefined
+            ? []
+            : [
+                signature
+                  ? 'station signature valid'
+                  : 'station signature INVALID: the file was changed after export',
+              ]),
+        ].join('\n');
+        printResult(
+          values,
+          {
+            ok,
+            rows: verdict.rows,
+            firstBroken: verdict.firstBroken,
+            ...(signature === undefined ? {} : { signature }),
+          },
+          text,
+        );
+        return Promise.resolve(ok ? 0 : 1);
+      },
+    },
+    export: {
+      summary: 'write the whole chain, signed by the station, for an auditor (dual control)',
+      usage: 'obf-station audit export --db PATH --user NAME --second NAME --out FILE [--json]',
+      options: { ...common, second: { type: 'string' }, out: { type: 'string' } },
+      run(values) {
+        if (typeof values.out !== 'string' || !values.out)
+          throw new ObfError('VALIDATION', '--out FILE is required');
+        const out = values.out;
+        const exported = withStation(values, (kms, first) => {
+          const second = kms.authenticate(
+            userOption(values, 'second'),
+            passphraseFor(userOption(values, 'second')),
+          );
+          return kms.exportAudit([first, second]);
+        });
+        writeFileAtomic(out, JSON.stringify(exported, null, 2) + '\n');
+        printResult(
+          values,
+          { file: out, rows: exported.record.rows.length, sha256: exported.sha256 },
+          `audit export: ${exported.record.rows.length} rows, sha256 ${exported.sha256}\nwritten to ${out}`,
+        );
+        return Promise.resolve(0);
       },
     },
   },

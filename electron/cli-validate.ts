@@ -1,5 +1,5 @@
 /**
- * `obf-station validate KIND --value VALUE`: the KYC validators of core/kyc, the same ones the UI
+ * `obf-station validate KIND VALUE` (or `--value VALUE`): the KYC validators of core/kyc, the same ones the UI
  * runs. Exit code 0 when the value is valid, 1 when it is not, 2 on bad usage.
  */
 import { ObfError } from '../core/index.js';
@@ -28,12 +28,16 @@ function humanLines(kind: KycKind, r: ValidationResult): string {
 function validateCommand(kind: KycKind): Command {
   return {
     summary: `check ${WHAT[kind]}`,
-    usage: `obf-station validate ${kind} --value VALUE [--json]   (exit code 0 valid, 1 invalid)`,
+    usage: `obf-station validate ${kind} VALUE [--json]   (exit code 0 valid, 1 invalid)`,
     options: { value: { type: 'string' }, json: jsonOption },
+    positionals: ['value'],
     run(values) {
       const value = values.value;
       if (typeof value !== 'string' || value === '')
-        throw new ObfError('VALIDATION', `validate ${kind}: --value is required (the ${kind} to check)`);
+        throw new ObfError(
+          'VALIDATION',
+          `validate ${kind}: the ${kind} to check is required (validate ${kind} VALUE)`,
+        );
       const r = kycValidators[kind](value);
       const data = {
         valid: r.valid,

@@ -231,9 +231,24 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     let values: Values;
+    const names = command.positionals ?? [];
     try {
-      values = parseArgs({ args, options: command.options, strict: true, allowPositionals: false })
-        .values as Values;
+      const parsed = parseArgs({
+        args,
+        options: command.options,
+        strict: true,
+        allowPositionals: names.length > 0,
+      });
+      values = parsed.values as Values;
+      if (parsed.positionals.length > names.length)
+        throw new Error(`unexpected argument "${parsed.positionals[names.length]}"`);
+      names.forEach((n, i) => {
+        const given = parsed.positionals[i];
+        if (given !== undefined) {
+          if (values[n] !== undefined) throw new Error(`${n} is given twice`);
+          values[n] = given;
+        }
+      });
     } catch (err) {
       throw new ObfError(
         'VALIDATION',

@@ -203,6 +203,43 @@ describe('obf-station kms and audit, through the built CLI on a real SQLCipher f
     }).toThrow(/not a database/);
   });
 
+  it('exports the chain under dual control; the file verifies away from the station and a change is caught', () => {
+    const out = join(dir, 'audit-export.json');
+    const alone = cli(['audit', 'export', '--db', db, '--user', 'alice', '--second', 'alice', '--out', out]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain('different security officers');
+    const r = cli([
+      'audit',
+      'export',
+      '--db',
+      db,
+      '--user',
+      'alice',
+      '--second',
+      'bob',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { rows: number; sha256: string };
+    expect(summary.rows).toBeGreaterThan(8);
+    const ok = cli(['audit', 'verify', '--file', out, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({
+      ok: true,
+      rows: summary.rows,
+      firstBroken: null,
+      signature: true,
+    });
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { record: { rows: { actor: string }[] } };
+    file.record.rows[3]!.actor = 'mallory';
+    writeFileSync(out, JSON.stringify(file));
+    const bad = cli(['audit', 'verify', '--file', out, '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, firstBroken: 3, signature: false });
+  });
+
   it('refuses bad input with exit code 2 and one line naming it', () => {
     for (const [args, message] of [
       [['kms', 'keys', '--user', 'oscar'], '--db PATH is required'],

@@ -33,7 +33,7 @@ describe.concurrent('obf-station validate', () => {
     ['regno', 'MH12AB1234'],
     ['phone', '+919876543210'],
   ])('accepts a valid %s with exit code 0', async (kind, value) => {
-    const r = await cli('validate', kind, '--value', value, '--json');
+    const r = await cli('validate', kind, value, '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ valid: true, errors: [], warnings: [], normalized: value });
   });
@@ -83,8 +83,10 @@ describe.concurrent('obf-station validate', () => {
 
   it.each([
     [['validate', 'aadhaar', '--value', '1'], 'unknown command "validate aadhaar"'],
-    [['validate', 'pan'], 'validate pan: --value is required'],
-    [['validate', 'pan', '--value', ''], 'validate pan: --value is required'],
+    [['validate', 'pan'], 'validate pan: the pan to check is required'],
+    [['validate', 'pan', '--value', ''], 'validate pan: the pan to check is required'],
+    [['validate', 'pan', 'ABCPE1234F', 'extra'], 'validate pan: unexpected argument "extra"'],
+    [['validate', 'pan', 'ABCPE1234F', '--value', 'ABCPE1234F'], 'validate pan: value is given twice'],
     [['validate'], 'validate needs a subcommand: iccid, eid, imei, vin, pan, gstin, regno, phone'],
     [['validate', 'vin', '--bogus'], "validate vin: Unknown option '--bogus'"],
   ])('refuses bad usage %j with exit code 2 and one line naming the fault', async (args, message) => {
