@@ -47,9 +47,18 @@ test('the station is set up, unlocked, and a key generated under dual control; t
     people.map((p) => p.pass),
   );
   await page.getByRole('button', { name: 'Initialise station' }).click();
-  await expect(page.getByTestId('recovery-share')).toHaveCount(3, { timeout: 60_000 });
+  // One share per screen, one custodian at a time: nothing of share i-1 stays on screen.
+  await expect(page.getByRole('heading', { name: 'Share 1 of 3' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('img', { name: 'Share 1 as a QR code' })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('kms-recovery-shares.png') });
+  for (const i of [1, 2, 3]) {
+    await expect(page.getByRole('heading', { name: `Share ${i} of 3` })).toBeVisible();
+    await expect(page.getByTestId('recovery-share')).toHaveCount(1);
+    await expect(page.getByRole('img', { name: /as a QR code$/ })).toHaveCount(1);
+    await page.getByRole('button', { name: `Custodian ${i} has taken share ${i} — next` }).click();
+  }
+  await expect(page.getByTestId('recovery-share')).toHaveCount(0);
+  await expect(page.getByText('The shares are stored nowhere')).toBeVisible();
   await page.getByRole('button', { name: 'Every share is handed out' }).click();
 
   await expect(page.getByRole('heading', { name: 'Station locked' })).toBeVisible();

@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from 'react';
+import type { Station } from '../../api';
+import { Alert } from '../../components/Alert';
+import { StepHeading } from '../../components/StepHeading';
+import { errorText } from '../../use-kms';
+import type { Ceremony } from './ceremony';
+
+/** Every component is in: the officers read the combined key's expected KCV, the station combines and checks. */
+export function ComponentFinal({
+  station,
+  ceremony,
+  onFinished,
+  onFailed,
+  onCancel,
+}: {
+  station: Station;
+  ceremony: Ceremony;
+  onFinished: (label: string, kcv: string, transcriptSha256: string) => void;
+  onFailed: (message: string) => void;
+  onCancel: () => void;
+}) {
+  const [expected, setExpected] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const expectedKcv = expected.trim().toLowerCase();
+    if (!/^[0-9a-f]{6}$/.test(expectedKcv)) {
+      setError('A KCV is 6 hex digits.');
+      return;
+    }
+    setBusy(true);
+    station.call('kms.finishComponentImport', { ceremonyId: ceremony.ceremonyId, expectedKcv }).then(
+      (r) => onFinished(r.key.label, r.key.kcv, r.transcriptSha256),
+      // The station ends the ceremony on any refusal here (its components are zeroed): start again.
+      (err: unknown) => onFailed(errorText(err)),
+    );
+  };
+  return (
+    <form onSubmit={submit} className="panel ceremony" aria-labelledby="final-title">
+      <StepHeading id="final-title">Combine: expected KCV of {ceremony.label}</StepHeading>
+      <p className="step-meta">
+        <span>
+          All <strong>{ceremony.count}</strong> components are in.
+        </span>
+        <span>Now: the officers read the expected KCV of the combined key from its paperwork.</span>
+        <span>Next: the station combines the components and stores the key.</span>
+      </p>
+      <label>
+        Expected KCV of the combined key{' '}
+        <input
+          className="kcv kcv-input"
+          value={expected}
+          onChange={(e) => setExpected(e.target.value)}
+          maxLength={6}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </label>
+      <Alert text={error} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy}>
+          Finish import
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel ceremony
+        </button>
+      </div>
+    </form>
+  );
+}
