@@ -3,6 +3,7 @@ import type { MethodOutput } from '../../../core/api/index.js';
 import type { Station } from '../api';
 import { errorText, useKms } from '../use-kms';
 import type { ConnectionState } from '../web-bridge';
+import { AuditExport } from './audit/AuditExport';
 
 export function AuditPage({ station, connection }: { station: Station; connection: ConnectionState }) {
   const [status] = useKms(station, connection);
@@ -10,6 +11,8 @@ export function AuditPage({ station, connection }: { station: Station; connectio
   const [verdict, setVerdict] = useState<MethodOutput<'audit.verify'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const unlocked = status?.state === 'unlocked';
+  // Export is dual control between two logged-in officers; a recovery session cannot sign for it.
+  const canExport = status?.user?.role === 'security_officer' && !status.user.viaRecovery;
   useEffect(() => {
     if (!unlocked) return;
     station.call('audit.recent', { limit: 100 }).then(setRows, (err: unknown) => setError(errorText(err)));
@@ -48,6 +51,7 @@ export function AuditPage({ station, connection }: { station: Station; connectio
               {error}
             </div>
           )}
+          {canExport && <AuditExport station={station} />}
           <table className="grid" aria-label="Audit events">
             <thead>
               <tr>
