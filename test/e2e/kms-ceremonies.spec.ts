@@ -79,7 +79,7 @@ async function login(page: Page, who: { name: string; pass: string }) {
   await expect(page.getByText('Logged in as')).toBeVisible({ timeout: 30_000 });
 }
 
-async function recoverWith(page: Page, shares: string[]) {
+async function recoverWith(page: Page, shares: string[], screenshot?: string) {
   await page.getByRole('button', { name: 'Recover with shares' }).click();
   await page.getByLabel('How many shares do you have?').fill(String(shares.length));
   await page.getByRole('button', { name: 'Begin with share 1' }).click();
@@ -92,6 +92,7 @@ async function recoverWith(page: Page, shares: string[]) {
     await input.fill(spaced(share));
     const checksum = createHash('sha256').update(Buffer.from(share, 'hex')).digest('hex').slice(0, 8);
     await expect(page.getByTestId('recovery-checksum')).toContainText(checksum.toUpperCase());
+    if (screenshot && i === 1) await page.screenshot({ path: screenshot });
     await page
       .getByRole('button', {
         name: i === shares.length ? `Unlock with ${shares.length} shares` : 'Next custodian',
@@ -176,7 +177,16 @@ test('ceremonies: shares one per screen, import by components, users under dual 
     `Imported vendor-tk-1: KCV ${kcvAes128(combined).toUpperCase()}`,
   );
   await page.screenshot({ path: testInfo.outputPath('ceremony-import-done.png') });
+  // A ceremony cancelled at its first component leaves nothing behind.
+  await spec.getByLabel('Label').fill('vendor-tk-2');
+  await spec.getByLabel('Components').selectOption('3');
+  await spec.getByRole('button', { name: 'Begin ceremony' }).click();
+  await expect(page.getByRole('heading', { name: 'Component 1 of 3' })).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel ceremony' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Ceremony cancelled' })).toBeVisible();
+
   await section(page, 'Keys').click();
+  await expect(page.getByTestId('key-row').filter({ hasText: 'vendor-tk-2' })).toHaveCount(0);
   const imported = page.getByTestId('key-row').filter({ hasText: 'vendor-tk-1' });
   await expect(imported).toContainText('components');
   await expect(imported.locator('.kcv')).toHaveText(kcvAes128(combined).toUpperCase());
@@ -259,6 +269,7 @@ test('ceremonies: shares one per screen, import by components, users under dual 
   expect(exported.record.approvedBy).toEqual(['alice', 'bob']);
   expect(exported.record.rows.some((r) => r.event.includes('key-imported'))).toBe(true);
   expect(exported.record.rows.some((r) => r.event.includes('user-disabled'))).toBe(true);
+  expect(exported.record.rows.some((r) => r.event.includes('ceremony-cancelled'))).toBe(true);
   await expect(page.getByTestId('audit-export-sha256')).toHaveText(exported.sha256);
   await page.screenshot({ path: testInfo.outputPath('ceremony-audit-export.png') });
 
@@ -280,7 +291,11 @@ test('ceremonies: shares one per screen, import by components, users under dual 
   await expect(page.getByRole('alert')).toContainText('recovery shares');
   await expect(page.getByRole('heading', { name: 'Recover with shares' })).toBeVisible();
   await page.getByRole('button', { name: 'Back to login' }).click();
-  await recoverWith(page, [newShares[0]!.hex, newShares[2]!.hex]);
+  await recoverWith(
+    page,
+    [newShares[0]!.hex, newShares[2]!.hex],
+    testInfo.outputPath('ceremony-recovery-share.png'),
+  );
   await expect(page.getByTestId('recovery-banner')).toContainText(
     'Recovery session: restore access, then lock',
   );
