@@ -44,7 +44,7 @@ export function RecoveryShareStep({
     onShare(hex);
   };
   return (
-    <form onSubmit={submit} className="panel narrow" aria-labelledby="recovery-step-title">
+    <form onSubmit={submit} className="panel medium" aria-labelledby="recovery-step-title">
       <StepHeading id="recovery-step-title">
         Share {index} of {count}
       </StepHeading>
