@@ -16,6 +16,7 @@ export {
   type RecoveryShare,
   type UserRecord,
   type KeyExport,
+  type StationRecords,
 } from './kms.js';
 export { SecretKey } from './secret-key.js';
 export { verifyAudit, appendAudit, type AuditVerdict, type AuditEvent } from './audit.js';

@@ -106,6 +106,17 @@ export interface KeyExport {
   wrapped: string;
 }
 
+/** What `Kms.records()` lends a domain store: the database, sealing under the LMK, the audit chain. */
+export interface StationRecords {
+  readonly db: Db;
+  seal(plaintext: Uint8Array, aad: string): Buffer;
+  /** Throws when the sealed bytes were not made for this AAD (moved, edited). */
+  open(sealed: Uint8Array, aad: string): Uint8Array;
+  audit(actor: string, event: AuditEvent): void;
+  /** Activity: postpones the idle auto-lock (a batch in progress is activity). */
+  touch(): void;
+}
+
 /** Names the station itself uses in the audit log; nobody may be enrolled under them. */
 const RESERVED_NAMES = new Set(['setup', 'system', 'recovery', 'station', 'user']);
 
@@ -846,6 +857,22 @@ export class Kms {
     appendAudit(this.requireDb(), actor, event, this.now());
   }
 
+  /**
+   * Station records kept beside the keys (personalisation, KYC): their own tables in this
+   * database, their secrets sealed under the LMK with the caller's AAD naming the row, and
+   * their events in the same audit chain — all in the caller's transactions.
+   */
+  records(): StationRecords {
+    const db = this.requireDb();
+    return {
+      db,
+      seal: (plaintext, aad) => Buffer.from(seal(this.requireLmk(), plaintext, `record:${aad}`)),
+      open: (sealed, aad) => open(this.requireLmk(), sealed, `record:${aad}`),
+      audit: (actor, event) => this.audit(actor, event),
+      touch: () => this.touch(),
+    };
+  }
+
   /** For tests and tools that inspect the schema; never for secrets. */
   database(): Db {
     return this.requireDb();
@@ -978,6 +1005,11 @@ export class Kms {
     const fresh = wrapForUser(keyring, username, passphrase, this.requireDbKey());
     keyring.users = [...keyring.users.filter((u) => u.username !== username), fresh];
     writeKeyring(this.keyringPath, keyring);
+  }
+
+  private requireLmk(): Uint8Array {
+    this.requireDb();
+    return this.lmk!;
   }
 
   private requireDbKey(): Uint8Array {

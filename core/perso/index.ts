@@ -33,3 +33,25 @@ export {
   type CardKeysCsvOptions,
   type WrittenFile,
 } from './output-files.js';
+export {
+  BatchStore,
+  cardStates,
+  MAX_TRANSIENT_ATTEMPTS,
+  type BatchState,
+  type BatchSummary,
+  type CardRecord,
+  type CardState,
+  type FailureClass,
+  type StepTiming,
+} from './batch-store.js';
+export { runCardJob, classify, ISSUER_KVN, type CardOutcome, type PersoKeys } from './card-job.js';
+export {
+  BatchRunner,
+  type BatchProgress,
+  type BatchRunnerOptions,
+  type LaneState,
+  type LaneView,
+  type RunState,
+} from './batch-runner.js';
+export { openPersoKeys, zeroPersoKeys, resolvePersoKeyLabels } from './perso-keys.js';
+export { writeBatchOutputs } from './batch-output.js';

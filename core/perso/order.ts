@@ -143,6 +143,10 @@ const manifestSchema = z
       .refine((slots) => new Set(slots).size === slots.length, { error: 'must not repeat a slot' }),
     opKeyLabel: z.string().regex(KEY_LABEL, { error: 'must be a KMS key label' }),
     outputTransportKeyLabel: z.string().regex(KEY_LABEL, { error: 'must be a KMS key label' }),
+    /** The issuer's ISD master (KDF3 per card); absent: the station's one active isd-master key. */
+    issuerMasterKeyLabel: z.string().regex(KEY_LABEL, { error: 'must be a KMS key label' }).optional(),
+    /** The card vendor's transport master; absent: the station's one active vendor-transport key. */
+    vendorTransportKeyLabel: z.string().regex(KEY_LABEL, { error: 'must be a KMS key label' }).optional(),
   })
   .superRefine((m, ctx) => {
     if (m.rowsFile === undefined) {

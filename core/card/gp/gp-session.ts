@@ -26,8 +26,11 @@ export interface StaticKeys {
 }
 
 export interface OpenOptions {
-  /** The key set, or how to get it from the card's key diversification data (KDF3). */
-  keys: StaticKeys | ((kdd: Uint8Array) => StaticKeys);
+  /**
+   * The key set, or how to get it from the card's key diversification data (KDF3) and the
+   * version of the set the card chose (with `kvn` 0, the card's current set says which keys it holds).
+   */
+  keys: StaticKeys | ((kdd: Uint8Array, kvn: number) => StaticKeys);
   /** Key version to open with; 0 lets the card choose its default set. */
   kvn?: number;
   /** SCP03 security level: 01, 03, 11, 13 or 33 (default 33: everything protected). */
@@ -60,7 +63,7 @@ export class GpSession {
       'INITIALIZE UPDATE',
     );
     const iu = parseInitializeUpdateResponse(iuData);
-    const keys = typeof options.keys === 'function' ? options.keys(iu.kdd) : options.keys;
+    const keys = typeof options.keys === 'function' ? options.keys(iu.kdd, iu.kvn) : options.keys;
     const handshake = scp03Handshake(keys, hostChallenge, iu, level);
     if (!handshake.cardCryptogramValid) {
       throw new ObfError(

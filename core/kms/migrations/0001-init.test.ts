@@ -19,7 +19,7 @@ describe('migration 0001: the initial schema', () => {
   it('upgrades an empty (version 0) database to version 1 with every table', () => {
     const db = emptyDb();
     expect(db.pragma('user_version', { simple: true })).toBe(0);
-    expect(migrate(db)).toBe(1);
+    expect(migrate(db, 1)).toBe(1);
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name").all() as {
         name: string;

@@ -1,0 +1,230 @@
+/**
+ * The personalisation engine over in-process virtual cards: a batch on three readers, a fault
+ * after every single APDU of a card's personalisation (the card pulled, or its answer lost after
+ * the card acted on it), and the output files.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ReaderManager, type CardChannel } from '../../core/card/index.js';
+import { ObfError } from '../../core/errors.js';
+import { Kms } from '../../core/kms/index.js';
+import {
+  BatchRunner,
+  BatchStore,
+  openPersoKeys,
+  readCardKeysJwe,
+  runCardJob,
+  writeBatchOutputs,
+  zeroPersoKeys,
+  type PersoKeys,
+} from '../../core/perso/index.js';
+import { toHex } from '../../core/bytes.js';
+import { SimReaderBackend } from '../../native/vcard/index.js';
+import { createPersoStation, PASSPHRASES, type PersoStation } from '../harness/perso-station.js';
+
+let dir: string;
+let station: PersoStation;
+let kms: Kms;
+let store: BatchStore;
+let keys: PersoKeys;
+
+async function setUp(cards: number) {
+  station = await createPersoStation(dir, { cards });
+  kms = Kms.open(station.dbPath);
+  kms.unlock('oscar', PASSPHRASES.oscar);
+  store = new BatchStore(kms.records());
+  store.createBatch(station.order, 'oscar');
+  keys = openPersoKeys(kms, station.order);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'obf-perso-'));
+});
+afterEach(() => {
+  if (keys) zeroPersoKeys(keys);
+  kms?.lock();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A channel whose card is "pulled" at APDU number `at`: before it reaches the card, or after the card acted on it. */
+function faulty(channel: CardChannel, at: number, answerLost: boolean): CardChannel {
+  let n = 0;
+  return {
+    ...channel,
+    transmit: async (apdu) => {
+      n++;
+      if (n === at && !answerLost) throw new ObfError('CARD_REMOVED', 'pulled before the command');
+      const response = await channel.transmit(apdu);
+      if (n === at) throw new ObfError('CARD_REMOVED', 'pulled before the answer');
+      return response;
+    },
+    disconnect: () => channel.disconnect(),
+  };
+}
+
+describe('the personalisation engine on in-process virtual cards', () => {
+  it(
+    'personalises a 6-card order on three readers, every card proven, and refuses an overlapping order',
+    { timeout: 30_000 },
+    async () => {
+      await setUp(6);
+      const backend = new SimReaderBackend({ slots: 3 });
+      const readers = new ReaderManager(backend);
+      readers.start();
+      await readers.ready();
+      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
+        readers: 'all',
+        handler: 'manual',
+      });
+      // The operator: a proven card comes out and a blank one goes in.
+      runner.on('card', ({ reader, outcome }) => {
+        if (outcome.kind !== 'verified') return;
+        setImmediate(() => {
+          backend.remove(reader);
+          backend.insert(reader);
+        });
+      });
+      const summary = await runner.run();
+      await readers.stop();
+      expect(summary).toMatchObject({ state: 'done', cardCount: 6, assigned: 6 });
+      expect(summary.counts).toMatchObject({ verified: 6, rejected: 0 });
+      const cards = store.cards('TEST-0001');
+      expect(new Set(cards.map((c) => c.iccid)).size).toBe(6);
+      expect(new Set(cards.map((c) => c.kcvs.k)).size).toBe(6);
+      expect(
+        cards.every((c) => c.steps.map((s) => s.step).join(',') === 'put-key,store-data,authenticate'),
+      ).toBe(true);
+      expect(new Set(cards.map((c) => c.reader)).size).toBe(3);
+      expect(kms.verifyAudit().ok).toBe(true);
+      const outbox = kms.database().prepare('SELECT count(*) AS n FROM outbox').get() as { n: number };
+      expect(outbox.n).toBe(6);
+      expect(() => store.createBatch({ ...station.order, batchId: 'OTHER' }, 'oscar')).toThrow(
+        /overlaps batch TEST-0001/,
+      );
+    },
+  );
+
+  it(
+    'after a fault at any APDU — card pulled or answer lost — the same card resumes to a proven card with the same keys',
+    { timeout: 60_000 },
+    async () => {
+      await setUp(100);
+      const backend = new SimReaderBackend({ slots: 1 });
+      const readers = new ReaderManager(backend);
+      readers.start();
+      await readers.ready();
+      const reader = backend.readerNames[0]!;
+      // Count the APDUs of one clean personalisation first.
+      let count = 0;
+      const clean = await readers.connect(reader);
+      const counting: CardChannel = {
+        ...clean,
+        transmit: (a) => (count++, clean.transmit(a)),
+        disconnect: () => clean.disconnect(),
+      };
+      expect((await runCardJob(counting, { store, batchId: 'TEST-0001', keys, reader })).kind).toBe(
+        'verified',
+      );
+      // identify 2, SCP03 2, PUT KEY, SCP03 again 2, GET STATUS, INSTALL, STORE DATA ≥ 2, SET STATUS, SELECT, AUTHENTICATE
+      expect(count).toBeGreaterThan(14);
+      expect(count).toBeLessThan(50);
+      for (let at = 1; at <= count; at++) {
+        for (const answerLost of [false, true]) {
+          backend.remove(reader);
+          backend.insert(reader);
+          // A fault while the card is still being identified throws (nothing recorded yet); later ones answer retry.
+          const first = await runCardJob(faulty(await readers.connect(reader), at, answerLost), {
+            store,
+            batchId: 'TEST-0001',
+            keys,
+            reader,
+          }).catch((err: unknown) => ({ kind: err instanceof ObfError ? err.code : String(err) }));
+          expect(['retry', 'CARD_REMOVED'], `APDU ${at}, answer lost ${answerLost}`).toContain(first.kind);
+          const second = await runCardJob(await readers.connect(reader), {
+            store,
+            batchId: 'TEST-0001',
+            keys,
+            reader,
+          });
+          expect(second.kind, `APDU ${at}, answer lost ${answerLost}: ${JSON.stringify(second)}`).toBe(
+            'verified',
+          );
+          if (second.kind === 'verified' && 'card' in first) {
+            // The card resumed as itself: the same ICCID and the same keys.
+            expect(second.card.iccid).toBe(first.card.iccid);
+            expect(second.card.kcvs.k).toBe(first.card.kcvs.k);
+          }
+        }
+      }
+      await readers.stop();
+      const summary = store.summary('TEST-0001');
+      expect(summary.counts.rejected).toBe(0);
+      expect(summary.counts.verified).toBe(summary.assigned);
+      expect(kms.verifyAudit().ok).toBe(true);
+    },
+  );
+
+  it('rejects a card whose keys do not match (crypto), and does not touch it again', async () => {
+    await setUp(2);
+    const backend = new SimReaderBackend({ slots: 1 });
+    const readers = new ReaderManager(backend);
+    readers.start();
+    await readers.ready();
+    const reader = backend.readerNames[0]!;
+    const wrong = { ...keys, vendorTransportMaster: new Uint8Array(16).fill(7) };
+    const outcome = await runCardJob(await readers.connect(reader), {
+      store,
+      batchId: 'TEST-0001',
+      keys: wrong,
+      reader,
+    });
+    expect(outcome.kind).toBe('rejected');
+    if (outcome.kind === 'rejected') {
+      expect(outcome.card).toMatchObject({ failureClass: 'crypto', state: 'rejected' });
+      expect(outcome.card.lastError).toContain('card cryptogram');
+    }
+    const again = await runCardJob(await readers.connect(reader), {
+      store,
+      batchId: 'TEST-0001',
+      keys,
+      reader,
+    });
+    expect(again.kind).toBe('rejected');
+    await readers.stop();
+  });
+
+  it('writes the JWE and the pySim CSV from the verified cards; no clear key in either, hashes audited', async () => {
+    await setUp(2);
+    const backend = new SimReaderBackend({ slots: 2 });
+    const readers = new ReaderManager(backend);
+    readers.start();
+    await readers.ready();
+    for (const reader of backend.readerNames) {
+      expect(
+        (await runCardJob(await readers.connect(reader), { store, batchId: 'TEST-0001', keys, reader })).kind,
+      ).toBe('verified');
+    }
+    await readers.stop();
+    const { jwe, csv } = await writeBatchOutputs(kms, store, 'TEST-0001', dir, 'oscar');
+    expect(jwe?.records).toBe(2);
+    expect(csv.records).toBe(2);
+    const opened = await readCardKeysJwe(readFileSync(jwe!.path, 'utf8'), station.customerPrivateJwk);
+    // Each record's keys are zeroed when the next is read: copy them out one at a time.
+    const secrets: { k: string; opc: string }[] = [];
+    for (const c of store.verifiedWithSecrets('TEST-0001'))
+      secrets.push({ k: toHex(c.secrets.k), opc: toHex(c.secrets.opc) });
+    expect(opened.records.map((r) => toHex(r.k)).sort()).toEqual(secrets.map((s) => s.k).sort());
+    const files = readFileSync(jwe!.path, 'utf8') + readFileSync(csv.path, 'utf8');
+    for (const s of secrets) {
+      expect(files.toLowerCase()).not.toContain(s.k);
+      expect(files.toLowerCase()).not.toContain(s.opc);
+    }
+    const events = kms
+      .database()
+      .prepare("SELECT event FROM audit WHERE event LIKE '%batch-output-file%'")
+      .all();
+    expect(events).toHaveLength(2);
+  });
+});
