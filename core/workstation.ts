@@ -10,6 +10,7 @@ import {
 import { isSimulated, type ReaderManager } from './card/index.js';
 import { ObfError } from './errors.js';
 import type { KmsService } from './kms/kms-service.js';
+import { PersoService } from './perso/perso-service.js';
 
 export interface WorkstationOptions {
   host: HostKind;
@@ -26,12 +27,15 @@ type WorkstationEvents = { [E in EventName]: [EventPayload<E>] };
  */
 export class Workstation extends EventEmitter<WorkstationEvents> {
   readonly dispatch: (method: string, input: unknown) => Promise<DispatchResult>;
+  private readonly perso: PersoService;
 
   constructor(private readonly options: WorkstationOptions) {
     super();
     const { readers } = options;
     readers.on('change', (change, snapshot) => this.emit('readers', { change, snapshot }));
     options.kms.on('status', (status) => this.emit('kms', status));
+    this.perso = new PersoService(options.kms, readers);
+    this.perso.on('progress', (progress) => this.emit('perso', progress));
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -40,12 +44,14 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
   }
 
   async stop(): Promise<void> {
+    this.perso.stop();
     this.options.kms.close();
     await this.options.readers.stop();
   }
 
   private handlers(): Handlers {
     const { readers, host, version, kms } = this.options;
+    const perso = this.perso;
     return {
       'app.info': () =>
         Promise.resolve({
@@ -104,6 +110,16 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
       },
       'kms.changeRecovery': ({ threshold, shares, second }) =>
         kms.changeRecovery({ threshold, shares }, second),
+      'perso.importOrder': ({ manifest, rowsCsv }) => Promise.resolve(perso.importOrder(manifest, rowsCsv)),
+      'perso.batches': () => Promise.resolve(perso.batches()),
+      'perso.cards': ({ batchId, state, limit }) => Promise.resolve(perso.cards(batchId, state, limit)),
+      'perso.start': ({ batchId, readers: names, handler }) =>
+        Promise.resolve(perso.start(batchId, names, handler)),
+      'perso.pause': () => Promise.resolve(perso.pause()),
+      'perso.resume': () => Promise.resolve(perso.resume()),
+      'perso.abort': () => Promise.resolve(perso.abort()),
+      'perso.progress': () => Promise.resolve(perso.progress()),
+      'perso.writeOutputs': ({ batchId }) => perso.writeOutputs(batchId),
       'audit.verify': () => Promise.resolve(kms.auditVerify()),
       'audit.export': ({ second }) => Promise.resolve(kms.exportAudit(second)),
       'audit.recent': ({ limit }) => Promise.resolve(kms.auditRecent(limit)),

@@ -133,6 +133,67 @@ export const auditExport = z.object({
 });
 export type AuditExportFile = z.infer<typeof auditExport>;
 
+const cardStateEnum = z.enum(['assigned', 'issuer-keys', 'secured', 'verified', 'rejected']);
+
+export const batchSummary = z.object({
+  id: z.string(),
+  customer: z.string(),
+  cardCount: z.number().int(),
+  assigned: z.number().int(),
+  state: z.enum(['open', 'paused', 'aborted', 'done']),
+  counts: z.record(cardStateEnum, z.number().int()),
+  iccidFirst: z.string(),
+  iccidLast: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type BatchSummaryView = z.infer<typeof batchSummary>;
+
+/** A card as the UI sees it: identities, state, steps and timings, KCVs only. */
+export const cardRecord = z.object({
+  batchId: z.string(),
+  index: z.number().int(),
+  iccid: z.string(),
+  imsi: z.string(),
+  impi: z.string(),
+  cardId: z.string(),
+  state: cardStateEnum,
+  kcvs: z.record(z.string(), z.string()),
+  nextSqn: z.string(),
+  reader: z.string().nullable(),
+  attempts: z.number().int(),
+  failureClass: z.enum(['transient', 'wrong-card', 'crypto']).nullable(),
+  lastError: z.string().nullable(),
+  steps: z.array(z.object({ step: z.string(), ms: z.number(), at: z.string() })),
+  assignedAt: z.string(),
+  updatedAt: z.string(),
+  verifiedAt: z.string().nullable(),
+});
+export type CardRecordView = z.infer<typeof cardRecord>;
+
+export const batchProgress = z.object({
+  batchId: z.string(),
+  state: z.enum(['running', 'paused', 'aborted', 'done', 'stopped']),
+  summary: batchSummary,
+  lanes: z.array(
+    z.object({
+      reader: z.string(),
+      state: z.enum(['waiting-card', 'working', 'remove-card', 'paused', 'stopped']),
+      iccid: z.string().nullable(),
+      step: z.string().nullable(),
+      lastError: z.string().nullable(),
+      done: z.number().int(),
+      failed: z.number().int(),
+    }),
+  ),
+  startedAt: z.string(),
+  ratePerMinute: z.number(),
+  etaSeconds: z.number().nullable(),
+});
+export type BatchProgressView = z.infer<typeof batchProgress>;
+
+const writtenFile = z.object({ path: z.string(), sha256: z.string(), records: z.number().int() });
+
 export const hostKind = z.enum(['electron', 'web', 'cli']);
 export type HostKind = z.infer<typeof hostKind>;
 
@@ -276,6 +337,44 @@ export const methods = {
     input: z.object({ ...recoverySpec, second: credentials.optional() }).strict(),
     output: z.object({ shares: recoveryShares, transcriptSha256: z.string() }),
   },
+  /** An order file's text (manifest JSON, and the rows CSV it names, if any) becomes a batch. */
+  'perso.importOrder': {
+    input: z
+      .object({ manifest: z.string().min(2).max(1_000_000), rowsCsv: z.string().max(100_000_000).optional() })
+      .strict(),
+    output: batchSummary,
+  },
+  'perso.batches': { input: empty, output: z.array(batchSummary) },
+  'perso.cards': {
+    input: z
+      .object({
+        batchId: z.string().max(64),
+        state: cardStateEnum.optional(),
+        limit: z.number().int().min(1).max(10_000),
+      })
+      .strict(),
+    output: z.array(cardRecord),
+  },
+  /** Runs a batch on readers (all, or named); progress arrives as `perso` events. */
+  'perso.start': {
+    input: z
+      .object({
+        batchId: z.string().max(64),
+        readers: z.union([z.literal('all'), z.array(z.string().min(1).max(200)).min(1).max(64)]),
+        handler: z.enum(['manual', 'auto']),
+      })
+      .strict(),
+    output: batchProgress,
+  },
+  'perso.pause': { input: empty, output: batchProgress },
+  'perso.resume': { input: empty, output: batchProgress },
+  'perso.abort': { input: empty, output: batchProgress },
+  'perso.progress': { input: empty, output: batchProgress.nullable() },
+  /** The JWE to the customer and the pySim CSV, from the verified cards; hashes go to the audit. */
+  'perso.writeOutputs': {
+    input: z.object({ batchId: z.string().max(64) }).strict(),
+    output: z.object({ jwe: writtenFile.nullable(), csv: writtenFile }),
+  },
   'audit.verify': { input: empty, output: auditVerdict },
   /** Dual control: the whole chain, signed by the station. */
   'audit.export': { input: z.object({ second: credentials }).strict(), output: auditExport },
@@ -295,6 +394,7 @@ export const methods = {
 export const events = {
   readers: z.object({ change: readerChange, snapshot: readersSnapshot }),
   kms: kmsStatus,
+  perso: batchProgress,
 } as const;
 
 export type Methods = typeof methods;

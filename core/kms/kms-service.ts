@@ -347,6 +347,14 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
     this.user = null;
   }
 
+  /** The unlocked station and who is logged in, for the services that work on it (perso, KYC). */
+  unlockedStation(): { kms: Kms; user: Principal } {
+    const session = this.session();
+    if (session.user.viaRecovery)
+      throw new ObfError('KMS_LOCKED', 'a recovery session restores access only: log in as a user');
+    return session;
+  }
+
   private session(): { kms: Kms; user: Principal } {
     if (!this.kms?.unlocked || !this.user)
       throw new ObfError('KMS_LOCKED', 'the station is locked: log in first');

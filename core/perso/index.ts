@@ -55,3 +55,4 @@ export {
 } from './batch-runner.js';
 export { openPersoKeys, zeroPersoKeys, resolvePersoKeyLabels } from './perso-keys.js';
 export { writeBatchOutputs } from './batch-output.js';
+export { PersoService } from './perso-service.js';
