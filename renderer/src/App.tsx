@@ -6,6 +6,7 @@ import { ReadersPage } from './pages/ReadersPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
 import { KeysPage } from './pages/KeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { PersoPage } from './pages/PersoPage';
 
 const sections = [
   { id: 'readers', label: 'Readers' },
@@ -64,6 +65,8 @@ export function App({ station }: { station: Station }) {
       <main className="content" id="main">
         {section === 'readers' ? (
           <ReadersPage station={station} connection={connection} />
+        ) : section === 'perso' ? (
+          <PersoPage station={station} connection={connection} onOpenKeys={() => setSection('keys')} />
         ) : section === 'keys' ? (
           <KeysPage station={station} connection={connection} />
         ) : section === 'audit' ? (
@@ -80,7 +83,7 @@ export function App({ station }: { station: Station }) {
         ) : (
           <PlaceholderPage
             title={sections.find((s) => s.id === section)!.label}
-            body="This workflow is being built; the Readers page is live."
+            body="This workflow is being built."
           />
         )}
       </main>
