@@ -17,6 +17,7 @@ import {
 import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { auditCommands, kmsCommands } from './cli-kms.js';
+import { persoCommands } from './cli-perso.js';
 import { validateCommands } from './cli-validate.js';
 import { chooseReaders, createWorkstation, defaultDataDir, parseReaderMode } from './compose.js';
 import { findElectronBinary } from './electron-binary.js';
@@ -32,6 +33,7 @@ const commands: Record<string, Command | CommandGroup> = {
   card: cardCommands,
   kms: kmsCommands,
   audit: auditCommands,
+  perso: persoCommands,
   validate: validateCommands,
   readers: {
     summary: 'list every reader and its state (empty, or card present with ATR)',

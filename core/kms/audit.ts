@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.js';
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 
 export const GENESIS_PREV = '0'.repeat(64);
 
@@ -36,14 +36,14 @@ export function appendAudit(
   event: AuditEvent,
   now: Date = new Date(),
 ): { seq: number; hash: string } {
-  const last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+  const last = prepared(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
     { seq: number; hash: string } | undefined;
   const seq = last ? last.seq + 1 : 0;
   const prev = last ? last.hash : GENESIS_PREV;
   const at = now.toISOString();
   const text = canonicalJson(event);
   const hash = rowHash(prev, seq, at, actor, text);
-  db.prepare('INSERT INTO audit (seq, at, actor, event, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)').run(
+  prepared(db, 'INSERT INTO audit (seq, at, actor, event, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)').run(
     seq,
     at,
     actor,
@@ -99,7 +99,7 @@ export function verifyAuditRows(rows: readonly AuditRow[]): AuditVerdict {
 
 export function auditHead(db: Db): { seq: number; hash: string } | null {
   return (
-    (db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+    (prepared(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
       { seq: number; hash: string } | undefined) ?? null
   );
 }

@@ -8,6 +8,7 @@ import { toHex } from '../bytes.js';
 import { ObfError } from '../errors.js';
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 export function openDatabase(path: string, dbKey: Uint8Array, options: { create: boolean }): Db {
   if (dbKey.length !== 32) throw new RangeError('the DB key is 256 bits');
@@ -31,4 +32,15 @@ export function openDatabase(path: string, dbKey: Uint8Array, options: { create:
       throw new ObfError('KMS_INTEGRITY', `the database ${path} does not open with this key`);
     throw new ObfError('KMS_INTEGRITY', `cannot open the database ${path}: ${message}`);
   }
+}
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** A prepared statement kept for the life of the connection: hot paths (audit, perso) prepare once. */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map<string, Database.Statement>()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
 }

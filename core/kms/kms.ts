@@ -28,7 +28,7 @@ import {
   type AuditVerdict,
 } from './audit.js';
 import { buildAuditExport, type AuditExport } from './audit-export.js';
-import { openDatabase, type Db } from './database.js';
+import { openDatabase, prepared, type Db, type Statement } from './database.js';
 import {
   DEFAULT_SCRYPT,
   readKeyring,
@@ -109,6 +109,8 @@ export interface KeyExport {
 /** What `Kms.records()` lends a domain store: the database, sealing under the LMK, the audit chain. */
 export interface StationRecords {
   readonly db: Db;
+  /** A statement prepared once for this connection. */
+  prepare(sql: string): Statement;
   seal(plaintext: Uint8Array, aad: string): Buffer;
   /** Throws when the sealed bytes were not made for this AAD (moved, edited). */
   open(sealed: Uint8Array, aad: string): Uint8Array;
@@ -866,6 +868,7 @@ export class Kms {
     const db = this.requireDb();
     return {
       db,
+      prepare: (sql) => prepared(db, sql),
       seal: (plaintext, aad) => Buffer.from(seal(this.requireLmk(), plaintext, `record:${aad}`)),
       open: (sealed, aad) => open(this.requireLmk(), sealed, `record:${aad}`),
       audit: (actor, event) => this.audit(actor, event),

@@ -3,6 +3,7 @@
  * (when the order names one) and the pySim card-key CSV with FS.28 column encryption under the
  * order's output transport key. No clear key in either; each file's hash goes to the audit chain.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kms } from '../kms/index.js';
 import type { BatchStore } from './batch-store.js';
@@ -17,6 +18,7 @@ export async function writeBatchOutputs(
   actor: string,
 ): Promise<{ jwe: WrittenFile | null; csv: WrittenFile }> {
   const order = store.order(batchId);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const records = function* (): Generator<CardKeyRecord> {
     for (const card of store.verifiedWithSecrets(batchId)) {
       yield {

@@ -40,6 +40,13 @@ export interface CardSecrets {
   appKeys: Map<number, Uint8Array>;
 }
 
+/** What one attempt at a card reached, recorded with its outcome. */
+export interface AttemptProgress {
+  state: CardState;
+  steps: StepTiming[];
+  kcvs: Record<string, string>;
+}
+
 export interface StepTiming {
   step: string;
   ms: number;
@@ -124,6 +131,7 @@ const ORDER_OF_STATES: Record<CardState, number> = {
 
 export class BatchStore {
   private readonly orders = new Map<string, Order>();
+  private pending: { work: () => unknown; settle: (ok: boolean, value: unknown) => void }[] = [];
 
   constructor(
     private readonly records: StationRecords,
@@ -135,27 +143,29 @@ export class BatchStore {
     const { db } = this.records;
     const range = orderIccidRange(order);
     db.transaction(() => {
-      if (db.prepare('SELECT 1 FROM batches WHERE id = ?').get(order.batchId))
+      if (this.records.prepare('SELECT 1 FROM batches WHERE id = ?').get(order.batchId))
         throw new ObfError('VALIDATION', `batch "${order.batchId}" exists on this station`);
       const existing = (
-        db.prepare('SELECT id, iccid_first, iccid_last FROM batches').all() as Pick<
+        this.records.prepare('SELECT id, iccid_first, iccid_last FROM batches').all() as Pick<
           BatchRow,
           'id' | 'iccid_first' | 'iccid_last'
         >[]
       ).map((b) => ({ batchId: b.id, first: b.iccid_first, last: b.iccid_last }));
       assertIccidsFree(order, existing);
-      db.prepare(
-        'INSERT INTO batches (id, order_json, iccid_first, iccid_last, card_count, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(
-        order.batchId,
-        canonicalJson(order),
-        range.first,
-        range.last,
-        orderCardCount(order),
-        'open',
-        this.now().toISOString(),
-        actor,
-      );
+      this.records
+        .prepare(
+          'INSERT INTO batches (id, order_json, iccid_first, iccid_last, card_count, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          order.batchId,
+          canonicalJson(order),
+          range.first,
+          range.last,
+          orderCardCount(order),
+          'open',
+          this.now().toISOString(),
+          actor,
+        );
       this.records.audit(actor, {
         type: 'batch-created',
         batchId: order.batchId,
@@ -181,7 +191,7 @@ export class BatchStore {
   summary(batchId: string): BatchSummary {
     const row = this.batchRow(batchId);
     const counts = Object.fromEntries(cardStates.map((s) => [s, 0])) as Record<CardState, number>;
-    const rows = this.records.db
+    const rows = this.records
       .prepare('SELECT state, count(*) AS n FROM cards WHERE batch_id = ? GROUP BY state')
       .all(batchId) as { state: CardState; n: number }[];
     for (const r of rows) counts[r.state] = r.n;
@@ -200,7 +210,7 @@ export class BatchStore {
   }
 
   list(): BatchSummary[] {
-    const ids = this.records.db.prepare('SELECT id FROM batches ORDER BY created_at').all() as {
+    const ids = this.records.prepare('SELECT id FROM batches ORDER BY created_at').all() as {
       id: string;
     }[];
     return ids.map((r) => this.summary(r.id));
@@ -213,14 +223,14 @@ export class BatchStore {
     if (before === 'aborted' || before === 'done')
       throw new ObfError('VALIDATION', `batch "${batchId}" is ${before}: it does not change state again`);
     db.transaction(() => {
-      db.prepare('UPDATE batches SET state = ? WHERE id = ?').run(state, batchId);
+      this.records.prepare('UPDATE batches SET state = ? WHERE id = ?').run(state, batchId);
       this.records.audit(actor, { type: `batch-${state === 'open' ? 'resumed' : state}`, batchId });
     })();
     return this.summary(batchId);
   }
 
   card(cardId: string): CardRecord | null {
-    const row = this.records.db.prepare('SELECT * FROM cards WHERE card_id = ?').get(cardId) as
+    const row = this.records.prepare('SELECT * FROM cards WHERE card_id = ?').get(cardId) as
       CardRow | undefined;
     return row ? toRecord(row) : null;
   }
@@ -247,51 +257,49 @@ export class BatchStore {
     cardId: string,
     reader: string,
     makeSecrets: (card: OrderCard) => { secrets: CardSecrets; kcvs: Record<string, string> },
-  ): CardRecord | null {
-    const { db } = this.records;
+  ): Promise<CardRecord | null> {
     const order = this.order(batchId);
-    let assigned: CardRecord | null = null;
-    db.transaction(() => {
+    return this.commit((): CardRecord | null => {
       const batch = this.batchRow(batchId);
       if (batch.state !== 'open') throw new ObfError('VALIDATION', `batch "${batchId}" is ${batch.state}`);
-      if (batch.next_index >= batch.card_count) return;
-      if (db.prepare('SELECT 1 FROM cards WHERE card_id = ?').get(cardId))
+      if (batch.next_index >= batch.card_count) return null;
+      if (this.records.prepare('SELECT 1 FROM cards WHERE card_id = ?').get(cardId))
         throw new ObfError('VALIDATION', `card ${cardId} already has an ICCID`);
       const card = orderCard(order, batch.next_index);
       const { secrets, kcvs } = makeSecrets(card);
       const at = this.now().toISOString();
       try {
         const sealed = this.records.seal(packSecrets(order, secrets), secretsAad(batchId, card.iccid));
-        db.prepare(
-          'INSERT INTO cards (batch_id, idx, iccid, imsi, impi, card_id, state, secrets, kcvs, next_sqn, reader, assigned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(
-          batchId,
-          card.index,
-          card.iccid,
-          card.imsi,
-          card.impi,
-          cardId,
-          'assigned',
-          sealed,
-          JSON.stringify(kcvs),
-          nextSqnAfter(order.initialSqn),
-          reader,
-          at,
-          at,
-        );
+        this.records
+          .prepare(
+            'INSERT INTO cards (batch_id, idx, iccid, imsi, impi, card_id, state, secrets, kcvs, next_sqn, reader, assigned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            batchId,
+            card.index,
+            card.iccid,
+            card.imsi,
+            card.impi,
+            cardId,
+            'assigned',
+            sealed,
+            JSON.stringify(kcvs),
+            nextSqnAfter(order.initialSqn),
+            reader,
+            at,
+            at,
+          );
       } finally {
         zeroSecrets(secrets);
       }
-      db.prepare('UPDATE batches SET next_index = next_index + 1 WHERE id = ?').run(batchId);
-      assigned = this.card(cardId);
-    })();
-    this.records.touch();
-    return assigned;
+      this.records.prepare('UPDATE batches SET next_index = next_index + 1 WHERE id = ?').run(batchId);
+      return this.card(cardId);
+    });
   }
 
   /** The card's keys, opened for the step that writes or checks them; the caller zeroes them. */
   secrets(card: CardRecord): CardSecrets {
-    const row = this.records.db.prepare('SELECT secrets FROM cards WHERE card_id = ?').get(card.cardId) as
+    const row = this.records.prepare('SELECT secrets FROM cards WHERE card_id = ?').get(card.cardId) as
       { secrets: Buffer } | undefined;
     if (!row) throw new ObfError('VALIDATION', `no card ${card.cardId}`);
     return unpackSecrets(
@@ -300,76 +308,71 @@ export class BatchStore {
     );
   }
 
-  /** Records a step done; the state only moves forward. */
-  advance(cardId: string, state: CardState, step: StepTiming, reader: string, kcvs?: Record<string, string>) {
-    const card = this.requireCard(cardId);
-    if (ORDER_OF_STATES[state] < ORDER_OF_STATES[card.state])
-      throw new ObfError('INTERNAL', `card ${card.iccid}: ${card.state} does not go back to ${state}`);
-    this.records.db
-      .prepare(
-        'UPDATE cards SET state = ?, steps = ?, reader = ?, kcvs = ?, updated_at = ? WHERE card_id = ?',
-      )
-      .run(
-        state,
-        JSON.stringify([...card.steps, step]),
-        reader,
-        JSON.stringify({ ...card.kcvs, ...kcvs }),
-        this.now().toISOString(),
-        cardId,
-      );
-    this.records.touch();
-  }
-
   /** The proof passed: card row, audit event and outbox row in one transaction. */
-  verified(cardId: string, step: StepTiming, reader: string, nextSqn: string): CardRecord {
-    const { db } = this.records;
+  verified(cardId: string, attempt: AttemptProgress, reader: string, nextSqn: string): Promise<CardRecord> {
     const card = this.requireCard(cardId);
     const at = this.now().toISOString();
-    db.transaction(() => {
-      db.prepare(
-        "UPDATE cards SET state = 'verified', steps = ?, reader = ?, next_sqn = ?, updated_at = ?, verified_at = ?, failure_class = NULL, last_error = NULL WHERE card_id = ?",
-      ).run(JSON.stringify([...card.steps, step]), reader, nextSqn, at, at, cardId);
+    const kcvs = { ...card.kcvs, ...attempt.kcvs };
+    return this.commit(() => {
+      this.records
+        .prepare(
+          "UPDATE cards SET state = 'verified', steps = ?, kcvs = ?, reader = ?, next_sqn = ?, updated_at = ?, verified_at = ?, failure_class = NULL, last_error = NULL WHERE card_id = ?",
+        )
+        .run(
+          JSON.stringify([...card.steps, ...attempt.steps]),
+          JSON.stringify(kcvs),
+          reader,
+          nextSqn,
+          at,
+          at,
+          cardId,
+        );
       const event = {
         batchId: card.batchId,
         iccid: card.iccid,
         imsi: card.imsi,
         impi: card.impi,
-        kcvs: card.kcvs,
+        kcvs,
       };
       this.records.audit('station', { type: 'card-verified', ...event, reader });
-      db.prepare('INSERT INTO outbox (kind, ref, payload, created_at) VALUES (?, ?, ?, ?)').run(
-        'card-personalised',
-        card.iccid,
-        canonicalJson(event),
-        at,
-      );
-    })();
-    this.records.touch();
-    return this.requireCard(cardId);
+      this.records
+        .prepare('INSERT INTO outbox (kind, ref, payload, created_at) VALUES (?, ?, ?, ?)')
+        .run('card-personalised', card.iccid, canonicalJson(event), at);
+      return this.requireCard(cardId);
+    });
   }
 
   /**
    * A failed attempt. Transient failures keep the card's state for the next attempt until
    * MAX_TRANSIENT_ATTEMPTS; any other class rejects the card with its reason.
    */
-  failed(cardId: string, failureClass: FailureClass, reason: string, reader: string): CardRecord {
-    const { db } = this.records;
+  failed(
+    cardId: string,
+    failureClass: FailureClass,
+    reason: string,
+    reader: string,
+    attempt: AttemptProgress,
+  ): Promise<CardRecord> {
     const card = this.requireCard(cardId);
-    if (card.state === 'verified' || card.state === 'rejected') return card;
+    if (card.state === 'verified' || card.state === 'rejected') return Promise.resolve(card);
     const attempts = card.attempts + 1;
     const reject = failureClass !== 'transient' || attempts >= MAX_TRANSIENT_ATTEMPTS;
-    db.transaction(() => {
-      db.prepare(
-        'UPDATE cards SET state = ?, attempts = ?, failure_class = ?, last_error = ?, reader = ?, updated_at = ? WHERE card_id = ?',
-      ).run(
-        reject ? 'rejected' : card.state,
-        attempts,
-        failureClass,
-        reason.slice(0, 500),
-        reader,
-        this.now().toISOString(),
-        cardId,
-      );
+    return this.commit(() => {
+      this.records
+        .prepare(
+          'UPDATE cards SET state = ?, steps = ?, kcvs = ?, attempts = ?, failure_class = ?, last_error = ?, reader = ?, updated_at = ? WHERE card_id = ?',
+        )
+        .run(
+          reject ? 'rejected' : furthest(card.state, attempt.state),
+          JSON.stringify([...card.steps, ...attempt.steps]),
+          JSON.stringify({ ...card.kcvs, ...attempt.kcvs }),
+          attempts,
+          failureClass,
+          reason.slice(0, 500),
+          reader,
+          this.now().toISOString(),
+          cardId,
+        );
       this.records.audit('station', {
         type: reject ? 'card-rejected' : 'card-attempt-failed',
         batchId: card.batchId,
@@ -379,8 +382,8 @@ export class BatchStore {
         attempts,
         reader,
       });
-    })();
-    return this.requireCard(cardId);
+      return this.requireCard(cardId);
+    });
   }
 
   /** Verified cards with their keys opened, for the output files; each record's keys are zeroed after it is consumed. */
@@ -400,6 +403,46 @@ export class BatchStore {
     this.records.audit(actor, { type: 'batch-output-file', batchId, kind, sha256, records });
   }
 
+  /**
+   * Group commit: every card write asked for in the same turn of the event loop goes to disk in
+   * one transaction (one fsync for all the lanes), each in its own savepoint so that one
+   * refusal does not undo the others. A caller's promise settles only once its write is durable.
+   */
+  private commit<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({
+        work,
+        settle: (ok, value) =>
+          ok ? resolve(value as T) : reject(value instanceof Error ? value : new Error(String(value))),
+      });
+    });
+  }
+
+  private flush(): void {
+    const jobs = this.pending;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const { db } = this.records;
+    try {
+      db.transaction(() => {
+        for (const job of jobs) {
+          try {
+            outcomes.push({ ok: true, value: db.transaction(job.work)() });
+          } catch (err) {
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+      })();
+    } catch (err) {
+      // The commit itself failed (disk, lock): nothing of it is on disk.
+      jobs.forEach((job) => job.settle(false, err));
+      return;
+    }
+    this.records.touch();
+    jobs.forEach((job, i) => job.settle(outcomes[i]!.ok, outcomes[i]!.value));
+  }
+
   private requireCard(cardId: string): CardRecord {
     const card = this.card(cardId);
     if (!card) throw new ObfError('VALIDATION', `no card ${cardId} on this station`);
@@ -407,11 +450,15 @@ export class BatchStore {
   }
 
   private batchRow(batchId: string): BatchRow {
-    const row = this.records.db.prepare('SELECT * FROM batches WHERE id = ?').get(batchId) as
+    const row = this.records.prepare('SELECT * FROM batches WHERE id = ?').get(batchId) as
       BatchRow | undefined;
     if (!row) throw new ObfError('VALIDATION', `no batch "${batchId}" on this station`);
     return row;
   }
+}
+
+function furthest(a: CardState, b: CardState): CardState {
+  return ORDER_OF_STATES[b] > ORDER_OF_STATES[a] ? b : a;
 }
 
 function secretsAad(batchId: string, iccid: string): string {

@@ -27,7 +27,15 @@ import { expectSw, transmitApdu } from '../card/transmit.js';
 import type { CardChannel } from '../card/transport.js';
 import { computeOpc, diversifyKeySet, kcvAes } from '../crypto/index.js';
 import { isObfError, ObfError } from '../errors.js';
-import type { BatchStore, CardRecord, CardSecrets, FailureClass, StepTiming } from './batch-store.js';
+import type {
+  AttemptProgress,
+  BatchStore,
+  CardRecord,
+  CardSecrets,
+  CardState,
+  FailureClass,
+  StepTiming,
+} from './batch-store.js';
 import { zeroSecrets } from './batch-store.js';
 import type { Order } from './order.js';
 
@@ -94,7 +102,7 @@ export async function runCardJob(channel: CardChannel, ctx: CardJobContext): Pro
     return { kind: 'unknown-card', reason: `card ${cardId} belongs to batch ${known.batchId}` };
   if (known?.state === 'verified') return { kind: 'already-verified', card: known };
   if (known?.state === 'rejected') return { kind: 'rejected', card: known };
-  const card = known ?? store.assign(batchId, cardId, reader, () => newSecrets(order, ctx.keys.op));
+  const card = known ?? (await store.assign(batchId, cardId, reader, () => newSecrets(order, ctx.keys.op)));
   if (!card) return { kind: 'order-complete' };
 
   const timed = async <T>(
@@ -116,6 +124,14 @@ export async function runCardJob(channel: CardChannel, ctx: CardJobContext): Pro
 
   let secrets: CardSecrets | null = null;
   const opened: StaticKeys[] = [];
+  // How far this attempt got, written with its outcome. Only the ICCID and keys had to be on
+  // disk before the card was touched (assign); the rest the card itself says when it comes back.
+  const progress: AttemptProgress = { state: card.state, steps: [], kcvs: {} };
+  const reached = (state: CardState, timing: StepTiming | null, kcvs: Record<string, string> = {}) => {
+    progress.state = state;
+    if (timing) progress.steps.push(timing);
+    Object.assign(progress.kcvs, kcvs);
+  };
   try {
     secrets = store.secrets(card);
     const issuerKeysFor = (kdd: Uint8Array) => diversifyKeySet(ctx.keys.issuerMaster, kdd);
@@ -132,20 +148,17 @@ export async function runCardJob(channel: CardChannel, ctx: CardJobContext): Pro
       }),
     );
     let session = first.value;
-    let state = store.card(cardId)!.state;
     if (session.kvn !== ISSUER_KVN) {
       if (session.kvn !== TRANSPORT_KVN) throw wrongCard(`the card holds key set ${hex2(session.kvn)}`);
       const issuerKeys = issuerKeysFor(session.kdd);
       const put = await timed('put-key', () => session.putKeySet(ISSUER_KVN, issuerKeys, TRANSPORT_KVN));
-      store.advance(cardId, 'issuer-keys', put.timing, reader, { issuerEnc: put.value.enc });
-      state = 'issuer-keys';
+      reached('issuer-keys', put.timing, { issuerEnc: put.value.enc });
       session = await reopen(channel, issuerKeys);
       // The session keeps using the set's DEK for STORE DATA: zeroed when the card is done.
       opened.push(issuerKeys);
-    } else if (state === 'assigned') {
-      // PUT KEY took before the last attempt could record it: the card says so.
-      store.advance(cardId, 'issuer-keys', first.timing, reader);
-      state = 'issuer-keys';
+    } else if (progress.state === 'assigned') {
+      // PUT KEY took before an earlier attempt could record it: the card says so.
+      reached('issuer-keys', null);
     }
     const lifecycle = await session.cardLifecycle();
     if (lifecycle > Lifecycle.SECURED)
@@ -157,21 +170,23 @@ export async function runCardJob(channel: CardChannel, ctx: CardJobContext): Pro
         await session.storeDgis(plainDgis(order, card), sensitiveDgis(s));
         await session.setCardStatus(Lifecycle.SECURED);
       });
-      store.advance(cardId, 'secured', stored.timing, reader);
-    } else if (state !== 'secured') {
-      store.advance(cardId, 'secured', first.timing, reader);
+      reached('secured', stored.timing);
+    } else {
+      reached('secured', null);
     }
     const s = secrets;
-    const proof = await timed('authenticate', () => prove(channel, s, order, store.card(cardId)!.nextSqn));
-    return { kind: 'verified', card: store.verified(cardId, proof.timing, reader, proof.value) };
+    const proof = await timed('authenticate', () => prove(channel, s, order, card.nextSqn));
+    progress.steps.push(proof.timing);
+    return { kind: 'verified', card: await store.verified(cardId, progress, reader, proof.value) };
   } catch (err) {
     if (isStationError(err)) throw err;
     const failureClass = classify(err);
-    const updated = store.failed(
+    const updated = await store.failed(
       cardId,
       failureClass,
       err instanceof Error ? err.message : String(err),
       reader,
+      progress,
     );
     return { kind: updated.state === 'rejected' ? 'rejected' : 'retry', card: updated };
   } finally {

@@ -4,7 +4,6 @@
  * end. Works on the unlocked station; the keys it opens for a run are zeroed when it ends.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ReaderManager } from '../card/reader-manager.js';
 import { ObfError } from '../errors.js';
@@ -94,7 +93,6 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
   async writeOutputs(batchId: string) {
     const { kms, user } = this.kms.unlockedStation();
     const dir = join(dirname(kms.dbPath), 'output', batchId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const files = await writeBatchOutputs(kms, this.store(), batchId, dir, user.username);
     return {
       jwe: files.jwe ? { path: files.jwe.path, sha256: files.jwe.sha256, records: files.jwe.records } : null,

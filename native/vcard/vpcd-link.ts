@@ -27,7 +27,7 @@ export class VpcdLink extends EventEmitter<LinkEvents> {
   private current: LinkState = 'removed';
 
   constructor(
-    private readonly card: VirtualCard,
+    private card: VirtualCard,
     readonly port: number,
     readonly host = '127.0.0.1',
   ) {
@@ -53,6 +53,14 @@ export class VpcdLink extends EventEmitter<LinkEvents> {
     this.socket?.destroy();
     this.socket = null;
     this.setState('removed');
+  }
+
+  /**
+   * Puts another card in the reader without the reader seeing it go: what a card handler does
+   * between two PC/SC presence polls. The next connection resets and talks to the new card.
+   */
+  swapCard(card: VirtualCard): void {
+    this.card = card;
   }
 
   /** The next command is swallowed unanswered: lets a test pull the card mid-command. */

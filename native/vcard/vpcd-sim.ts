@@ -5,7 +5,8 @@
  * for the ATR this process answers.
  *
  * Control lines on stdin: `insert N`, `remove N`, `stall N` (the next command is not answered),
- * `status`, `quit`. Every state change is one JSON line on stdout. The simulator runs until
+ * `swap N` (a blank card replaces the one in slot N without the reader seeing it: what a card
+ * handler does between two PC/SC presence polls, on the station's word), `status`, `quit`. Every state change is one JSON line on stdout. The simulator runs until
  * `quit` or its abort signal (SIGINT/SIGTERM in the CLI); a closed stdin only ends the control
  * lines, so `obf-station sim --slots 4 &` keeps its cards plugged in.
  */
@@ -33,12 +34,18 @@ export interface VpcdSimOptions {
 export function runVpcdSim(options: VpcdSimOptions): Promise<void> {
   const basePort = options.basePort ?? VPCD_BASE_PORT;
   const say = (obj: Record<string, unknown>) => options.output.write(JSON.stringify(obj) + '\n');
+  const fed = new Array<number>(options.slots).fill(0);
+  // Slot s's n-th blank card: serial 0x2000 + s for the first (as before feeding existed), then
+  // one range of 2^20 serials per slot, so fed cards never share a CIN or a KDD.
+  const blank = (slot: number) => {
+    const serial = fed[slot] === 0 ? 0x2000 + slot : 0x01000000 + slot * 0x100000 + fed[slot]!;
+    fed[slot]!++;
+    const name = fed[slot] === 1 ? `card-${slot}.json` : `card-${slot}-${fed[slot]! - 1}.json`;
+    const store = options.stateDir ? new FileCardStore(join(options.stateDir, name)) : undefined;
+    return new VirtualCard({ serial, ...(store ? { store } : {}) });
+  };
   const links = Array.from({ length: options.slots }, (_, slot) => {
-    const store = options.stateDir
-      ? new FileCardStore(join(options.stateDir, `card-${slot}.json`))
-      : undefined;
-    const card = new VirtualCard({ serial: 0x2000 + slot, ...(store ? { store } : {}) });
-    const link = new VpcdLink(card, basePort + slot, options.host);
+    const link = new VpcdLink(blank(slot), basePort + slot, options.host);
     link.on('state', (state) => say({ event: 'state', slot, state, port: link.port }));
     return link;
   });
@@ -65,13 +72,14 @@ export function runVpcdSim(options: VpcdSimOptions): Promise<void> {
       if (verb === 'status') return say({ event: 'status', states: links.map((l) => l.state) });
       const slot = Number(arg);
       const link = Number.isInteger(slot) ? links[slot] : undefined;
-      if (!link || !['insert', 'remove', 'stall'].includes(verb)) {
+      if (!link || !['insert', 'remove', 'stall', 'swap'].includes(verb)) {
         return say({ event: 'error', message: `unknown control line "${line.slice(0, 80)}"` });
       }
       if (verb === 'insert') link.insert();
       else if (verb === 'remove') link.remove();
+      else if (verb === 'swap') link.swapCard(blank(slot));
       else link.stall();
-      say({ event: 'ack', verb, slot });
+      say({ event: 'ack', verb, slot, ...(verb === 'swap' ? { cards: fed[slot] } : {}) });
     });
   });
 }

@@ -1,14 +1,30 @@
 /**
- * `npm run bench [-- NAME…]`: benchmarks by name (apdu, kms; all when none is named). Each
- * result goes to stdout and to test-results/bench/NAME.json. Speed targets live here, never
- * in timed tests.
+ * `npm run bench [-- NAME… [--readers N] [--cards N]]`: benchmarks by name (apdu, kms, perso;
+ * all when none is named). Each result goes to stdout and to test-results/bench/NAME.json.
+ * Speed targets live here, never in timed tests.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { benchApdu } from './apdu.js';
 import { benchKms } from './kms.js';
+import { benchPerso } from './perso.js';
 
-const benches: Record<string, () => Promise<Record<string, unknown>>> = { apdu: benchApdu, kms: benchKms };
-const asked = process.argv.slice(2);
+const { values, positionals: asked } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: { readers: { type: 'string', default: '8' }, cards: { type: 'string', default: '2000' } },
+});
+const readers = Number(values.readers);
+const cards = Number(values.cards);
+if (![2, 4, 6, 8].includes(readers) || !Number.isInteger(cards) || cards < 1 || cards > 1_000_000) {
+  process.stderr.write('bench: --readers is 2, 4, 6 or 8 (vpcd slots); --cards is 1..1000000\n');
+  process.exit(2);
+}
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  apdu: benchApdu,
+  kms: benchKms,
+  perso: () => benchPerso({ readers, cards }),
+};
 const unknown = asked.filter((n) => !benches[n]);
 if (unknown.length) {
   process.stderr.write(

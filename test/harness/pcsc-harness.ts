@@ -68,6 +68,8 @@ export interface HarnessOptions {
   slots?: number;
   /** Start with every slot empty (no card inserted). */
   empty?: boolean;
+  /** Keep every virtual card's state in this folder (the sim's --state-dir), to inspect cards afterwards. */
+  stateDir?: string;
 }
 
 export class PcscHarness {
@@ -130,7 +132,7 @@ export class PcscHarness {
 
     const harness = new PcscHarness(slots, shim, confDir);
     await harness.startPcscd();
-    await harness.startSim(options.empty ?? false);
+    await harness.startSim(options.empty ?? false, options.stateDir);
     return harness;
   }
 
@@ -179,9 +181,10 @@ export class PcscHarness {
     rmSync(OUR_PID_FILE, { force: true });
   }
 
-  private async startSim(empty: boolean): Promise<void> {
+  private async startSim(empty: boolean, stateDir: string | undefined): Promise<void> {
     const args = [join(ROOT, 'bin', 'obf-station.js'), 'sim', '--slots', String(this.slots)];
     if (empty) args.push('--empty');
+    if (stateDir) args.push('--state-dir', stateDir);
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     this.sim = child;
     this.simStates = Array.from({ length: this.slots }, () => 'removed');
@@ -238,6 +241,11 @@ export class PcscHarness {
 
   stall(slot: number): void {
     this.control(`stall ${slot}`);
+  }
+
+  /** A blank card replaces slot's card without pcscd noticing: a card handler's move. */
+  swap(slot: number): void {
+    this.control(`swap ${slot}`);
   }
 
   async stop(): Promise<void> {
