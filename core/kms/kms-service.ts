@@ -142,30 +142,14 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
   }
 
   exportKey(label: string, transportLabel: string, second: Credentials) {
-    const { kms, user } = this.session();
-    const startedAt = new Date().toISOString();
-    const other = kms.authenticate(second.username, second.passphrase);
-    const exported = kms.exportKey(label, transportLabel, [user, other]);
-    const signed = kms.signCeremony({
-      version: 1,
-      ceremony: 'key-export',
-      stationId: kms.stationId(),
-      startedAt,
-      endedAt: new Date().toISOString(),
-      participants: [
-        { username: user.username, role: user.role, part: 'first security officer' },
-        { username: other.username, role: other.role, part: 'second security officer' },
-      ],
-      steps: [
-        {
-          at: new Date().toISOString(),
-          actor: 'station',
-          what: `${label} wrapped under ${transportLabel} (AES-KW, RFC 3394)`,
-        },
-      ],
-      kcvs: { [label]: exported.kcv, [transportLabel]: exported.transportKcv },
+    return this.dualOfficerCeremony('key-export', second, (kms, approvals) => {
+      const exported = kms.exportKey(label, transportLabel, approvals);
+      return {
+        result: { export: exported },
+        what: `${label} wrapped under ${transportLabel} (AES-KW, RFC 3394)`,
+        kcvs: { [label]: exported.kcv, [transportLabel]: exported.transportKcv },
+      };
     });
-    return { export: exported, transcriptSha256: signed.sha256 };
   }
 
   exportAudit(second: Credentials) {
@@ -299,17 +283,30 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
     return this.session().kms.listKeys();
   }
 
-  generateKey(
-    spec: { label: string; type: KeyType; usage: KeyUsage },
-    second: { username: string; passphrase: string },
-  ) {
+  generateKey(spec: { label: string; type: KeyType; usage: KeyUsage }, second: Credentials) {
+    return this.dualOfficerCeremony('key-generation', second, (kms, approvals) => {
+      const key = kms.generateKey(spec, approvals);
+      return {
+        result: { key },
+        what: `${key.label} generated, KCV ${key.kcv.toUpperCase()}`,
+        kcvs: { [key.label]: key.kcv },
+      };
+    });
+  }
+
+  /** The logged-in officer and a second one do `act` together; the station signs its transcript. */
+  private dualOfficerCeremony<R extends object>(
+    ceremony: 'key-generation' | 'key-export',
+    second: Credentials,
+    act: (kms: Kms, approvals: Principal[]) => { result: R; what: string; kcvs: Record<string, string> },
+  ): R & { transcriptSha256: string } {
     const { kms, user } = this.session();
     const startedAt = new Date().toISOString();
     const other = kms.authenticate(second.username, second.passphrase);
-    const key = kms.generateKey(spec, [user, other]);
+    const { result, what, kcvs } = act(kms, [user, other]);
     const signed = kms.signCeremony({
       version: 1,
-      ceremony: 'key-generation',
+      ceremony,
       stationId: kms.stationId(),
       startedAt,
       endedAt: new Date().toISOString(),
@@ -317,16 +314,10 @@ export class KmsService extends EventEmitter<{ status: [KmsStatus] }> {
         { username: user.username, role: user.role, part: 'first security officer' },
         { username: other.username, role: other.role, part: 'second security officer' },
       ],
-      steps: [
-        {
-          at: new Date().toISOString(),
-          actor: 'station',
-          what: `${key.label} generated, KCV ${key.kcv.toUpperCase()}`,
-        },
-      ],
-      kcvs: { [key.label]: key.kcv },
+      steps: [{ at: new Date().toISOString(), actor: 'station', what }],
+      kcvs,
     });
-    return { key, transcriptSha256: signed.sha256 };
+    return { ...result, transcriptSha256: signed.sha256 };
   }
 
   auditVerify() {
