@@ -252,7 +252,12 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
       if (this.handler === 'manual' || outcome.kind === 'unknown-card') {
         // The operator takes the card out; the next card is a new insertion.
         set({ state: 'remove-card' });
-        while ((this.insertions.get(reader) ?? 0) === insertion && !this.ended()) await this.sleep();
+        while (
+          (this.insertions.get(reader) ?? 0) === insertion &&
+          !this.ended() &&
+          this.readerState(reader) !== 'gone'
+        )
+          await this.sleep();
       } else if (outcome.kind !== 'verified') {
         await delay(outcome.kind === 'retry' ? 50 : 5);
       }

@@ -74,6 +74,15 @@ export class SimReaderBackend implements SimulatedReaderBackend {
     this.emit?.({ type: 'card-removed', reader });
   }
 
+  /** The reader itself goes away (a USB reader pulled out): its card with it. */
+  unplug(reader: string): void {
+    const slot = this.slot(reader);
+    slot.card = null;
+    slot.generation++;
+    this.slots.delete(reader);
+    this.emit?.({ type: 'reader-removed', reader });
+  }
+
   async connect(reader: string): Promise<CardChannel> {
     await Promise.resolve(); // an unknown reader rejects, like every other failure, rather than throwing
     const slot = this.slot(reader);

@@ -107,6 +107,88 @@ describe('the personalisation engine on in-process virtual cards', () => {
   );
 
   it(
+    'a reader unplugged mid-batch stops its lane while the others finish; pause holds the lanes, resume goes on',
+    { timeout: 30_000 },
+    async () => {
+      await setUp(12);
+      const backend = new SimReaderBackend({ slots: 3 });
+      const readers = new ReaderManager(backend);
+      readers.start();
+      await readers.ready();
+      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
+        readers: 'all',
+        handler: 'manual',
+      });
+      let verified = 0;
+      let heldAt = -1;
+      let heldStill = false;
+      runner.on('card', ({ reader, outcome }) => {
+        if (outcome.kind !== 'verified') return;
+        verified++;
+        if (verified === 2) backend.unplug(backend.readerNames[0]!);
+        if (verified === 5) {
+          runner.pause();
+          heldAt = store.summary('TEST-0001').counts.verified;
+          // Nothing moves while paused (a card already in hand may finish); then the run goes on.
+          setTimeout(() => {
+            heldStill = store.summary('TEST-0001').counts.verified <= heldAt + 2;
+            runner.resume();
+          }, 400);
+        }
+        setImmediate(() => {
+          if (!backend.readerNames.includes(reader)) return;
+          backend.remove(reader);
+          backend.insert(reader);
+        });
+      });
+      const summary = await runner.run();
+      await readers.stop();
+      expect(summary.state).toBe('done');
+      expect(summary.counts.verified).toBe(12);
+      expect(heldStill).toBe(true);
+      expect(runner.progress().lanes.find((l) => l.lastError === 'the reader was removed')).toBeDefined();
+      const events = (
+        kms.database().prepare("SELECT event FROM audit WHERE event LIKE '%batch-%'").all() as {
+          event: string;
+        }[]
+      ).map((r) => (JSON.parse(r.event) as { type: string }).type);
+      expect(events).toEqual(
+        expect.arrayContaining(['batch-created', 'batch-paused', 'batch-resumed', 'batch-done']),
+      );
+    },
+  );
+
+  it(
+    'abort stops every lane after the card in hand; an aborted batch does not run again',
+    { timeout: 30_000 },
+    async () => {
+      await setUp(12);
+      const backend = new SimReaderBackend({ slots: 2 });
+      const readers = new ReaderManager(backend);
+      readers.start();
+      await readers.ready();
+      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
+        readers: 'all',
+        handler: 'manual',
+      });
+      runner.on('card', ({ reader, outcome }) => {
+        if (outcome.kind === 'verified' && store.summary('TEST-0001').counts.verified >= 3) runner.abort();
+        setImmediate(() => {
+          backend.remove(reader);
+          backend.insert(reader);
+        });
+      });
+      const summary = await runner.run();
+      expect(summary.state).toBe('aborted');
+      expect(summary.counts.verified).toBeLessThan(12);
+      await expect(
+        new BatchRunner(readers, store, 'TEST-0001', keys, { readers: 'all' }).run(),
+      ).rejects.toThrow('is aborted');
+      await readers.stop();
+    },
+  );
+
+  it(
     'after a fault at any APDU — card pulled or answer lost — the same card resumes to a proven card with the same keys',
     { timeout: 60_000 },
     async () => {
