@@ -30,8 +30,18 @@ export function PersoPage({
   const [chosen, setChosen] = useState<string | null>(null);
   const running =
     progress && (progress.state === 'running' || progress.state === 'paused') ? progress.batchId : null;
-  // The batch on screen: the one chosen, else the one running, else the newest.
-  const openId = chosen ?? running ?? batches[0]?.id ?? null;
+  // The batch on screen: the one chosen, else the one running, else the newest still to run,
+  // else the newest.
+  const newest = (list: typeof batches) =>
+    list.reduce<(typeof batches)[number] | undefined>(
+      (a, b) => (a && a.createdAt >= b.createdAt ? a : b),
+      undefined,
+    );
+  const openId =
+    chosen ??
+    running ??
+    (newest(batches.filter((b) => b.state === 'open' || b.state === 'paused')) ?? newest(batches))?.id ??
+    null;
   const open = batches.find((b) => b.id === openId) ?? null;
 
   return (

@@ -33,6 +33,7 @@ export function OrderImport({
   const [manifest, setManifest] = useState('');
   const [manifestName, setManifestName] = useState<string | null>(null);
   const [rows, setRows] = useState<Rows | null>(null);
+  const [pastedRows, setPastedRows] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [imported, setImported] = useState<BatchSummaryView | null>(null);
@@ -78,7 +79,8 @@ export function OrderImport({
     }
     setBusy(true);
     setImported(null);
-    const input = rows ? { manifest, rowsCsv: rows.text } : { manifest };
+    const rowsCsv = rows?.text ?? (pastedRows.trim() ? pastedRows : undefined);
+    const input = rowsCsv === undefined ? { manifest } : { manifest, rowsCsv };
     station.call('perso.importOrder', input).then(
       (batch) => {
         setBusy(false);
@@ -87,6 +89,7 @@ export function OrderImport({
         setManifest('');
         setManifestName(null);
         setRows(null);
+        setPastedRows('');
         onImported(batch);
       },
       (err: unknown) => {
@@ -126,9 +129,29 @@ export function OrderImport({
             Remove rows file
           </button>
         </p>
-      ) : wanted ? (
+      ) : (
+        <details>
+          <summary>Paste the rows CSV instead</summary>
+          <label>
+            Rows CSV (iccid,imsi[,impi])
+            <textarea
+              className="mono"
+              rows={4}
+              value={pastedRows}
+              onChange={(e) => setPastedRows(e.target.value)}
+              spellCheck={false}
+            />
+          </label>
+        </details>
+      )}
+      {wanted && !rows && !pastedRows.trim() ? (
         <p className="banner banner-warn" role="status">
-          This manifest names the rows file <strong>{wanted}</strong>: choose it too.
+          This manifest names the rows file <strong>{wanted}</strong>: choose it too, or paste it.
+        </p>
+      ) : wanted && rows && rows.name !== wanted ? (
+        <p className="banner banner-warn" role="status">
+          This manifest names <strong>{wanted}</strong>; the rows chosen come from{' '}
+          <strong>{rows.name}</strong>.
         </p>
       ) : null}
       <Alert text={error} />
