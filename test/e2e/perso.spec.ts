@@ -244,3 +244,71 @@ test('a second batch is aborted only after the supervisor confirms', async ({ pa
   await expect(row).toContainText('Aborted');
   await expect(page.getByTestId('start-closed')).toContainText('aborted');
 });
+
+/** ITU-T E.118 / ISO/IEC 7812: the Luhn digit that completes `body`. */
+function luhn(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+test('an order with a rows CSV: a bad line is named, the fixed file becomes a batch', async ({
+  page,
+}, testInfo) => {
+  await page.goto(host.url);
+  await nav(page, 'Personalisation').click();
+  await expect(page.getByRole('table', { name: 'Batches' })).toBeVisible();
+
+  const manifest = manifestWith((m) => {
+    m.batchId = 'TEST-0003';
+    delete m.iccid;
+    m.imsi = { mcc: '001', mnc: '01' };
+    m.rowsFile = 'TEST-0003-rows.csv';
+  });
+  const iccids = [5001, 5002, 5003].map((n) => {
+    const body = `8949001${String(n).padStart(11, '0')}`;
+    return body + luhn(body);
+  });
+  const csv = (lines: string[]) => Buffer.from(['iccid,imsi', ...lines].join('\n') + '\n');
+  const rows = iccids.map((iccid, i) => `${iccid},00101000000${5001 + i}`);
+  // Line 3 (the header is line 1) carries a wrong Luhn digit.
+  const badIccid = iccids[1]!.slice(0, -1) + String((Number(iccids[1]!.at(-1)) + 1) % 10);
+  const bad = [rows[0]!, `${badIccid},001010000005002`, rows[2]!];
+
+  const files = page.getByLabel(/^Order files/);
+  await files.setInputFiles({ name: 'TEST-0003.json', mimeType: 'application/json', buffer: manifest });
+  await expect(page.getByText('This manifest names the rows file TEST-0003-rows.csv')).toBeVisible();
+  await files.setInputFiles([
+    { name: 'TEST-0003.json', mimeType: 'application/json', buffer: manifest },
+    { name: 'TEST-0003-rows.csv', mimeType: 'text/csv', buffer: csv(bad) },
+  ]);
+  await expect(page.getByText('Rows: TEST-0003-rows.csv (3 rows)')).toBeVisible();
+  await page.getByRole('button', { name: 'Import order' }).click();
+  await expect(page.getByRole('alert')).toContainText(`TEST-0003-rows.csv line 3: ICCID "${badIccid}"`);
+  await page.screenshot({ path: testInfo.outputPath('perso-bad-csv-line.png'), fullPage: true });
+  const batchRows = page.getByRole('table', { name: 'Batches' }).getByTestId('batch-row');
+  await expect(batchRows.filter({ hasText: 'TEST-0003' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Remove rows file' }).click();
+  await files.setInputFiles({ name: 'TEST-0003-rows.csv', mimeType: 'text/csv', buffer: csv(rows) });
+  await page.getByRole('button', { name: 'Import order' }).click();
+  await expect(page.getByTestId('import-result')).toContainText(
+    `Imported batch TEST-0003 for Test Fleet: 3 cards, ICCID ${iccids[0]} to ${iccids[2]}`,
+  );
+});
+
+// core/perso/batch-store.ts keeps the parsed order (with its `rows`) as JSON and parses it again
+// with parseOrder on every later read, which refuses it ('order: unknown field "rows"'): from
+// then on perso.batches fails and the list cannot show the batch. Un-fixme once core reads a
+// stored order back without the manifest schema.
+test.fixme('a batch imported with a rows CSV is listed like the others', async ({ page }) => {
+  await page.goto(host.url);
+  await nav(page, 'Personalisation').click();
+  const batchRows = page.getByRole('table', { name: 'Batches' }).getByTestId('batch-row');
+  await expect(batchRows.filter({ hasText: 'TEST-0003' })).toContainText('Open');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
