@@ -62,6 +62,7 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
   private startedAt = '';
   private verifiedThisRun = 0;
   private lastProgress = 0;
+  private trailing: NodeJS.Timeout | null = null;
   private readonly handler: 'manual' | 'auto';
 
   constructor(
@@ -302,10 +303,20 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
     for (const w of [...this.wakers]) w();
   }
 
+  /** At most one update per interval; one held back is sent when the interval ends, so the last state always arrives. */
   private announce(force: boolean): void {
-    const now = performance.now();
-    if (!force && now - this.lastProgress < (this.options.progressEveryMs ?? 250)) return;
-    this.lastProgress = now;
+    const every = this.options.progressEveryMs ?? 250;
+    const wait = every - (performance.now() - this.lastProgress);
+    if (!force && wait > 0) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = null;
+        this.announce(true);
+      }, wait);
+      return;
+    }
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = null;
+    this.lastProgress = performance.now();
     this.emit('progress', this.progress());
   }
 }

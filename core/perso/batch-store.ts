@@ -183,7 +183,9 @@ export class BatchStore {
     const cached = this.orders.get(batchId);
     if (cached) return cached;
     const row = this.batchRow(batchId);
-    const order = parseOrder(row.order_json);
+    // Read back through the same checks as at import: explicit rows go back in as their CSV.
+    const { rows, ...manifest } = JSON.parse(row.order_json) as { rows?: Order['rows'] };
+    const order = parseOrder(manifest, rows ? rowsCsv(rows) : undefined);
     this.orders.set(batchId, order);
     return order;
   }
@@ -455,6 +457,13 @@ export class BatchStore {
     if (!row) throw new ObfError('VALIDATION', `no batch "${batchId}" on this station`);
     return row;
   }
+}
+
+/** An order's explicit rows as the CSV they came from (header `iccid,imsi[,impi]`). */
+function rowsCsv(rows: NonNullable<Order['rows']>): string {
+  const withImpi = rows[0]?.impi !== undefined;
+  const lines = rows.map((r) => [r.iccid, r.imsi, ...(withImpi ? [r.impi ?? ''] : [])].join(','));
+  return [withImpi ? 'iccid,imsi,impi' : 'iccid,imsi', ...lines].join('\n') + '\n';
 }
 
 function furthest(a: CardState, b: CardState): CardState {

@@ -148,6 +148,7 @@ export async function runCardJob(channel: CardChannel, ctx: CardJobContext): Pro
       }),
     );
     let session = first.value;
+    progress.steps.push(first.timing);
     if (session.kvn !== ISSUER_KVN) {
       if (session.kvn !== TRANSPORT_KVN) throw wrongCard(`the card holds key set ${hex2(session.kvn)}`);
       const issuerKeys = issuerKeysFor(session.kdd);

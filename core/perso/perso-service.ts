@@ -16,6 +16,8 @@ import { openPersoKeys, resolvePersoKeyLabels, zeroPersoKeys } from './perso-key
 
 export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
   private runner: BatchRunner | null = null;
+  /** The last run's final state, so a reloaded screen still shows how its lanes ended. */
+  private last: BatchProgress | null = null;
   private lastError: string | null = null;
 
   constructor(
@@ -48,7 +50,10 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
   /** Starts the batch on the readers; resolves at once, progress follows as events. */
   start(batchId: string, readers: string[] | 'all', handler: 'manual' | 'auto'): BatchProgress {
     if (this.runner)
-      throw new ObfError('VALIDATION', `batch ${this.runner.batchId} is running: pause or abort it first`);
+      throw new ObfError(
+        'VALIDATION',
+        `batch ${this.runner.batchId} has a run in progress (running or paused): abort it, or let it finish, first`,
+      );
     const { kms } = this.kms.unlockedStation();
     const store = this.store();
     const keys = openPersoKeys(kms, store.order(batchId));
@@ -64,7 +69,8 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
       .finally(() => {
         zeroPersoKeys(keys);
         if (this.runner === runner) this.runner = null;
-        this.emit('progress', runner.progress());
+        this.last = runner.progress();
+        this.emit('progress', this.last);
       });
     return runner.progress();
   }
@@ -82,7 +88,7 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
   }
 
   progress(): BatchProgress | null {
-    return this.runner?.progress() ?? null;
+    return this.runner?.progress() ?? this.last;
   }
 
   error(): string | null {

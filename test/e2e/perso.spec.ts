@@ -301,11 +301,8 @@ test('an order with a rows CSV: a bad line is named, the fixed file becomes a ba
   );
 });
 
-// core/perso/batch-store.ts keeps the parsed order (with its `rows`) as JSON and parses it again
-// with parseOrder on every later read, which refuses it ('order: unknown field "rows"'): from
-// then on perso.batches fails and the list cannot show the batch. Un-fixme once core reads a
-// stored order back without the manifest schema.
-test.fixme('a batch imported with a rows CSV is listed like the others', async ({ page }) => {
+// A stored order with explicit rows reads back like any other (the list once failed on it).
+test('a batch imported with a rows CSV is listed like the others', async ({ page }) => {
   await page.goto(host.url);
   await nav(page, 'Personalisation').click();
   const batchRows = page.getByRole('table', { name: 'Batches' }).getByTestId('batch-row');

@@ -94,7 +94,9 @@ describe('the personalisation engine on in-process virtual cards', () => {
       expect(new Set(cards.map((c) => c.iccid)).size).toBe(6);
       expect(new Set(cards.map((c) => c.kcvs.k)).size).toBe(6);
       expect(
-        cards.every((c) => c.steps.map((s) => s.step).join(',') === 'put-key,store-data,authenticate'),
+        cards.every(
+          (c) => c.steps.map((s) => s.step).join(',') === 'open-scp03,put-key,store-data,authenticate',
+        ),
       ).toBe(true);
       expect(new Set(cards.map((c) => c.reader)).size).toBe(3);
       expect(kms.verifyAudit().ok).toBe(true);
