@@ -1,7 +1,7 @@
 /**
  * AES-CMAC, RFC 4493 (NIST SP 800-38B), composed from node:crypto's AES: node exposes no CMAC.
  */
-import { AES_BLOCK, aesCbcEncrypt, aesEcbEncrypt, xor } from './aes.js';
+import { AES_BLOCK, aesEcbBlockEncryptor, xor } from './aes.js';
 
 // RFC 4493 §2.3: doubling in GF(2^128) with the constant Rb = 0x87.
 function double(block: Uint8Array): Uint8Array {
@@ -12,7 +12,9 @@ function double(block: Uint8Array): Uint8Array {
 }
 
 export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
-  const l = aesEcbEncrypt(key, new Uint8Array(AES_BLOCK));
+  // One key schedule for the subkeys, the chain and the last block (SCP03 MACs every APDU).
+  const encrypt = aesEcbBlockEncryptor(key);
+  const l = encrypt(new Uint8Array(AES_BLOCK));
   const k1 = double(l);
   const k2 = double(k1);
   const blocks = Math.max(1, Math.ceil(message.length / AES_BLOCK));
@@ -23,11 +25,9 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
   last.set(tail);
   if (!complete) last[tail.length] = 0x80;
   const lastBlock = xor(last, complete ? k1 : k2);
-  // Steps 5-6: the CBC-MAC chain over every block but the last is one AES-CBC pass from a zero
-  // IV (one cipher object instead of one per block: SCP03 MACs every APDU).
-  const head = message.subarray(0, (blocks - 1) * AES_BLOCK);
-  const x = head.length
-    ? aesCbcEncrypt(key, new Uint8Array(AES_BLOCK), head).subarray(-AES_BLOCK)
-    : new Uint8Array(AES_BLOCK);
-  return aesEcbEncrypt(key, xor(x, lastBlock));
+  // Steps 5-6: the CBC-MAC chain.
+  let x: Uint8Array = new Uint8Array(AES_BLOCK);
+  for (let i = 0; i < blocks - 1; i++)
+    x = encrypt(xor(x, message.subarray(i * AES_BLOCK, (i + 1) * AES_BLOCK)));
+  return encrypt(xor(x, lastBlock));
 }

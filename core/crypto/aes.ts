@@ -31,6 +31,19 @@ export function aesEcbEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   return run(createCipheriv(aesName(key, 'ecb'), key, null), data);
 }
 
+/**
+ * One AES-ECB cipher for many single blocks (a MAC chain): with padding off, ECB turns each
+ * whole block handed to update() into its ciphertext at once, so one key schedule serves all.
+ */
+export function aesEcbBlockEncryptor(key: Uint8Array): (block: Uint8Array) => Uint8Array {
+  const cipher = createCipheriv(aesName(key, 'ecb'), key, null);
+  cipher.setAutoPadding(false);
+  return (block) => {
+    if (block.length !== AES_BLOCK) throw new RangeError(`one AES block is 16 bytes, got ${block.length}`);
+    return new Uint8Array(cipher.update(block));
+  };
+}
+
 export function aesEcbDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   requireBlocks(data);
   return run(createDecipheriv(aesName(key, 'ecb'), key, null), data);

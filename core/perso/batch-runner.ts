@@ -111,8 +111,7 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
     } finally {
       this.readers.off('change', onChange);
     }
-    const summary = this.store.summary(this.batchId);
-    if ((this.state === 'running' || this.state === 'done') && this.complete(summary)) {
+    if ((this.state === 'running' || this.state === 'done') && this.store.finished(this.batchId)) {
       this.state = 'done';
       this.store.setState(this.batchId, 'done', 'station');
     }
@@ -221,7 +220,7 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
       }
       this.emit('card', { reader, outcome });
       if (outcome.kind === 'order-complete') {
-        if (this.complete(this.store.summary(this.batchId))) {
+        if (this.store.finished(this.batchId)) {
           if (this.state === 'running') this.state = 'done';
           this.wake();
           break;
@@ -245,7 +244,7 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
       } else if (outcome.kind === 'unknown-card') {
         set({ lastError: outcome.reason, step: null });
       }
-      if (this.complete(this.store.summary(this.batchId))) {
+      if (this.store.finished(this.batchId)) {
         if (this.state === 'running') this.state = 'done';
         this.wake();
         break;
@@ -269,13 +268,6 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
   /** Read through a method: the state changes while a lane awaits, which narrowing cannot see. */
   private ended(): boolean {
     return this.state === 'aborted' || this.state === 'stopped' || this.state === 'done';
-  }
-
-  private complete(summary: BatchSummary): boolean {
-    return (
-      summary.assigned >= summary.cardCount &&
-      summary.counts.verified + summary.counts.rejected >= summary.cardCount
-    );
   }
 
   private readerState(reader: string): 'present' | 'empty' | 'gone' {

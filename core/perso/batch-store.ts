@@ -211,6 +211,21 @@ export class BatchStore {
     };
   }
 
+  /**
+   * Every ICCID given out and every card verified or rejected. Asked after each card, so it
+   * reads only the cards still in work (a range of the state index), never the whole batch.
+   */
+  finished(batchId: string): boolean {
+    const batch = this.batchRow(batchId);
+    if (batch.next_index < batch.card_count) return false;
+    const open = this.records
+      .prepare(
+        "SELECT count(*) AS n FROM cards WHERE batch_id = ? AND state IN ('assigned', 'issuer-keys', 'secured')",
+      )
+      .get(batchId) as { n: number };
+    return open.n === 0;
+  }
+
   list(): BatchSummary[] {
     const ids = this.records.prepare('SELECT id FROM batches ORDER BY created_at').all() as {
       id: string;

@@ -34,6 +34,12 @@ export class PcscReaderBackend implements ReaderBackend {
   private emit: ((event: BackendEvent) => void) | null = null;
   private binding: Binding | null = null;
   private session: Session | null = null;
+  /**
+   * Contexts of finished connections, kept for the next one on the same reader: a batch
+   * connects once per card, and establishing a context is a round trip to pcscd each time.
+   * Dropped whenever the service goes down (they die with pcscd).
+   */
+  private idleContexts = new Map<string, Context[]>();
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private readonly opts: Required<Omit<PcscBackendOptions, 'load'>> & Pick<PcscBackendOptions, 'load'>;
@@ -77,8 +83,9 @@ export class PcscReaderBackend implements ReaderBackend {
     // loop (the watchdog, another reader's connect), which would freeze the whole station.
     let context: Context;
     let card: Card;
+    const idle = this.idleContexts.get(readerName)?.pop();
     try {
-      context = new binding.Context();
+      context = idle ?? new binding.Context();
     } catch (err) {
       throw mapPcscError(err, `connect to "${readerName}"`);
     }
@@ -90,9 +97,12 @@ export class PcscReaderBackend implements ReaderBackend {
         binding.SCARD_PROTOCOL_T0 | binding.SCARD_PROTOCOL_T1,
       );
     } catch (err) {
-      context.close();
+      closeQuietly(context);
       throw mapPcscError(err, `connect to "${readerName}"`);
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the channel object outlives this call
+    const self = this;
+    const sessionAtConnect = session;
     let inFlight: Promise<unknown> = Promise.resolve();
     const atr = new Uint8Array(card.atr ?? card.getStatus().atr);
     const maxRecvLength = this.opts.maxRecvLength;
@@ -128,15 +138,20 @@ export class PcscReaderBackend implements ReaderBackend {
       async disconnect() {
         // Never call into the context while a transmit still holds it: that would block the loop.
         await inFlight;
+        let healthy = true;
         try {
           card.disconnect(binding.SCARD_LEAVE_CARD);
         } catch {
           // The card or pcscd is already gone; nothing is left to release.
+          healthy = false;
         }
-        try {
-          context.close();
-        } catch {
-          // Same: an invalid context has nothing to release.
+        // Kept for the reader's next connection, unless pcscd went away meanwhile.
+        if (healthy && self.session === sessionAtConnect && self.session) {
+          const list = self.idleContexts.get(readerName) ?? [];
+          list.push(context);
+          self.idleContexts.set(readerName, list);
+        } else {
+          closeQuietly(context);
         }
       },
     };
@@ -229,6 +244,16 @@ export class PcscReaderBackend implements ReaderBackend {
     } catch {
       // Same: the context is invalid once pcscd is gone.
     }
+    for (const contexts of this.idleContexts.values()) contexts.forEach(closeQuietly);
+    this.idleContexts = new Map();
+  }
+}
+
+function closeQuietly(context: Context): void {
+  try {
+    context.close();
+  } catch {
+    // An invalid context (pcscd gone) has nothing to release.
   }
 }
 
