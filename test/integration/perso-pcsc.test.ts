@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -97,6 +97,7 @@ async function checkCardsAgainstKms(station: PersoStation, stateDir: string) {
   kms.unlock('oscar', PASSPHRASES.oscar);
   const store = new BatchStore(kms.records());
   let proven = 0;
+  const keys: Buffer[] = [];
   try {
     for (const file of readdirSync(stateDir).filter((f) => f.endsWith('.json'))) {
       const card = new VirtualCard({ serial: 0, store: new FileCardStore(join(stateDir, file)) });
@@ -108,6 +109,8 @@ async function checkCardsAgainstKms(station: PersoStation, stateDir: string) {
       if (!record) continue; // a blank card the handler put in after the order was complete
       if (record.state !== 'verified') continue; // rejected, with its reason (checked by the caller)
       const secrets = store.secrets(record);
+      keys.push(Buffer.from(secrets.k), Buffer.from(secrets.opc));
+      for (const k of secrets.appKeys.values()) keys.push(Buffer.from(k));
       await selectObfApplet(channel);
       const challenge = buildChallenge(
         secrets.k,
@@ -126,6 +129,7 @@ async function checkCardsAgainstKms(station: PersoStation, stateDir: string) {
     }
     return {
       proven,
+      keys,
       summary: store.summary(station.order.batchId),
       cards: store.cards(station.order.batchId),
     };
@@ -180,6 +184,26 @@ describe('perso run through real pcscd + vpcd, 4 readers', () => {
     expect(opened.records).toHaveLength(16);
     const checked = await checkCardsAgainstKms(station, stateDir);
     expect(checked.proven).toBeGreaterThanOrEqual(16);
+    // No card key in clear anywhere in the station's folder: database, WAL, keyring, output files.
+    expect(checked.keys.length).toBeGreaterThanOrEqual(16 * 4);
+    const home = dirname(station.dbPath);
+    const files = readdirSync(home, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(home, f))
+      .filter((f) => statSync(f).isFile());
+    expect(files.some((f) => f.endsWith('.csv'))).toBe(true);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const key of checked.keys) {
+        const hex = key.toString('hex');
+        for (const needle of [
+          key,
+          Buffer.from(hex),
+          Buffer.from(hex.toUpperCase()),
+          Buffer.from(key.toString('base64')),
+        ])
+          expect(bytes.includes(needle), `${f} holds a card key in clear`).toBe(false);
+      }
+    }
   }, 120_000);
 
   it('survives cards pulled mid-way, pcscd killed and restarted, and the station killed: every card ends proven or rejected with a reason', async () => {
