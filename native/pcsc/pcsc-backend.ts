@@ -39,7 +39,7 @@ export class PcscReaderBackend implements ReaderBackend {
    * connects once per card, and establishing a context is a round trip to pcscd each time.
    * Dropped whenever the service goes down (they die with pcscd).
    */
-  private idleContexts = new Map<string, Context[]>();
+  private idleContexts = new Map<string, Pooled[]>();
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private readonly opts: Required<Omit<PcscBackendOptions, 'load'>> & Pick<PcscBackendOptions, 'load'>;
@@ -83,14 +83,15 @@ export class PcscReaderBackend implements ReaderBackend {
     // loop (the watchdog, another reader's connect), which would freeze the whole station.
     let context: Context;
     let card: Card;
+    let reader: PcscReader | undefined;
     const idle = this.idleContexts.get(readerName)?.pop();
     try {
-      context = idle ?? new binding.Context();
+      context = idle?.context ?? new binding.Context();
     } catch (err) {
       throw mapPcscError(err, `connect to "${readerName}"`);
     }
     try {
-      const reader = listReaders(context).find((r) => r.name === readerName);
+      reader = idle?.reader ?? listReaders(context).find((r) => r.name === readerName);
       if (!reader) throw new ObfError('READER_GONE', `reader "${readerName}" is no longer attached`);
       card = await reader.connect(
         binding.SCARD_SHARE_SHARED,
@@ -148,7 +149,7 @@ export class PcscReaderBackend implements ReaderBackend {
         // Kept for the reader's next connection, unless pcscd went away meanwhile.
         if (healthy && self.session === sessionAtConnect && self.session) {
           const list = self.idleContexts.get(readerName) ?? [];
-          list.push(context);
+          list.push({ context, reader });
           self.idleContexts.set(readerName, list);
         } else {
           closeQuietly(context);
@@ -244,9 +245,17 @@ export class PcscReaderBackend implements ReaderBackend {
     } catch {
       // Same: the context is invalid once pcscd is gone.
     }
-    for (const contexts of this.idleContexts.values()) contexts.forEach(closeQuietly);
+    for (const pooled of this.idleContexts.values()) pooled.forEach((p) => closeQuietly(p.context));
     this.idleContexts = new Map();
   }
+}
+
+type PcscReader = ReturnType<Context['listReaders']>[number];
+
+/** A context kept from a finished connection, with the reader it found (listing is a round trip too). */
+interface Pooled {
+  context: Context;
+  reader: PcscReader;
 }
 
 function closeQuietly(context: Context): void {
