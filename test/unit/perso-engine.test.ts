@@ -48,16 +48,27 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A channel whose card is "pulled" at APDU number `at`: before it reaches the card, or after the card acted on it. */
-function faulty(channel: CardChannel, at: number, answerLost: boolean): CardChannel {
+type Fault =
+  | 'card pulled before the command'
+  | 'answer lost after the card acted'
+  | 'station killed after the card acted';
+
+/**
+ * A channel that fails at APDU number `at`. "Station killed" throws an error the job does not
+ * record (as a SIGKILL would leave the database: no word of the attempt), after the card acted.
+ */
+function faulty(channel: CardChannel, at: number, fault: Fault): CardChannel {
   let n = 0;
   return {
     ...channel,
     transmit: async (apdu) => {
       n++;
-      if (n === at && !answerLost) throw new ObfError('CARD_REMOVED', 'pulled before the command');
+      if (n === at && fault === 'card pulled before the command')
+        throw new ObfError('CARD_REMOVED', 'pulled before the command');
       const response = await channel.transmit(apdu);
-      if (n === at) throw new ObfError('CARD_REMOVED', 'pulled before the answer');
+      if (n === at && fault === 'answer lost after the card acted')
+        throw new ObfError('CARD_REMOVED', 'pulled before the answer');
+      if (n === at) throw new ObfError('INTERNAL', 'the station died here');
       return response;
     },
     disconnect: () => channel.disconnect(),
@@ -191,10 +202,10 @@ describe('the personalisation engine on in-process virtual cards', () => {
   );
 
   it(
-    'after a fault at any APDU — card pulled or answer lost — the same card resumes to a proven card with the same keys',
+    'after a fault at any APDU — card pulled, answer lost, or the station killed — the same card resumes to a proven card with the same keys',
     { timeout: 60_000 },
     async () => {
-      await setUp(100);
+      await setUp(160);
       const backend = new SimReaderBackend({ slots: 1 });
       const readers = new ReaderManager(backend);
       readers.start();
@@ -214,27 +225,31 @@ describe('the personalisation engine on in-process virtual cards', () => {
       // identify 2, SCP03 2, PUT KEY, SCP03 again 2, GET STATUS, INSTALL, STORE DATA ≥ 2, SET STATUS, SELECT, AUTHENTICATE
       expect(count).toBeGreaterThan(14);
       expect(count).toBeLessThan(50);
+      let exercised = 0;
       for (let at = 1; at <= count; at++) {
-        for (const answerLost of [false, true]) {
+        for (const fault of [
+          'card pulled before the command',
+          'answer lost after the card acted',
+          'station killed after the card acted',
+        ] as const) {
           backend.remove(reader);
           backend.insert(reader);
           // A fault while the card is still being identified throws (nothing recorded yet); later ones answer retry.
-          const first = await runCardJob(faulty(await readers.connect(reader), at, answerLost), {
+          const first = await runCardJob(faulty(await readers.connect(reader), at, fault), {
             store,
             batchId: 'TEST-0001',
             keys,
             reader,
           }).catch((err: unknown) => ({ kind: err instanceof ObfError ? err.code : String(err) }));
-          expect(['retry', 'CARD_REMOVED'], `APDU ${at}, answer lost ${answerLost}`).toContain(first.kind);
+          expect(['retry', 'CARD_REMOVED', 'INTERNAL'], `APDU ${at}, ${fault}`).toContain(first.kind);
           const second = await runCardJob(await readers.connect(reader), {
             store,
             batchId: 'TEST-0001',
             keys,
             reader,
           });
-          expect(second.kind, `APDU ${at}, answer lost ${answerLost}: ${JSON.stringify(second)}`).toBe(
-            'verified',
-          );
+          expect(second.kind, `APDU ${at}, ${fault}: ${JSON.stringify(second)}`).toBe('verified');
+          exercised++;
           if (second.kind === 'verified' && 'card' in first) {
             // The card resumed as itself: the same ICCID and the same keys.
             expect(second.card.iccid).toBe(first.card.iccid);
@@ -243,6 +258,7 @@ describe('the personalisation engine on in-process virtual cards', () => {
         }
       }
       await readers.stop();
+      expect(exercised).toBe(count * 3);
       const summary = store.summary('TEST-0001');
       expect(summary.counts.rejected).toBe(0);
       expect(summary.counts.verified).toBe(summary.assigned);
