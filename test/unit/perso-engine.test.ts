@@ -75,27 +75,40 @@ function faulty(channel: CardChannel, at: number, fault: Fault): CardChannel {
   };
 }
 
+/** In-process simulated readers, each holding a blank card, up and listed. */
+async function simulatedReaders(slots: number) {
+  const backend = new SimReaderBackend({ slots });
+  const readers = new ReaderManager(backend);
+  readers.start();
+  await readers.ready();
+  return { backend, readers };
+}
+
+/** The batch on every reader, with an operator who swaps cards by hand. */
+function manualRun(readers: ReaderManager): BatchRunner {
+  return new BatchRunner(readers, store, 'TEST-0001', keys, { readers: 'all', handler: 'manual' });
+}
+
+/** The operator: the finished card comes out and a blank one goes in, right after the event. */
+function swapSoon(backend: SimReaderBackend, reader: string): void {
+  setImmediate(() => {
+    backend.remove(reader);
+    backend.insert(reader);
+  });
+}
+
 describe('the personalisation engine on in-process virtual cards', () => {
   it(
     'personalises a 6-card order on three readers, every card proven, and refuses an overlapping order',
     { timeout: 30_000 },
     async () => {
       await setUp(6);
-      const backend = new SimReaderBackend({ slots: 3 });
-      const readers = new ReaderManager(backend);
-      readers.start();
-      await readers.ready();
-      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
-        readers: 'all',
-        handler: 'manual',
-      });
+      const { backend, readers } = await simulatedReaders(3);
+      const runner = manualRun(readers);
       // The operator: a proven card comes out and a blank one goes in.
       runner.on('card', ({ reader, outcome }) => {
         if (outcome.kind !== 'verified') return;
-        setImmediate(() => {
-          backend.remove(reader);
-          backend.insert(reader);
-        });
+        swapSoon(backend, reader);
       });
       const summary = await runner.run();
       await readers.stop();
@@ -124,14 +137,8 @@ describe('the personalisation engine on in-process virtual cards', () => {
     { timeout: 30_000 },
     async () => {
       await setUp(12);
-      const backend = new SimReaderBackend({ slots: 3 });
-      const readers = new ReaderManager(backend);
-      readers.start();
-      await readers.ready();
-      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
-        readers: 'all',
-        handler: 'manual',
-      });
+      const { backend, readers } = await simulatedReaders(3);
+      const runner = manualRun(readers);
       let verified = 0;
       let heldAt = -1;
       let heldStill = false;
@@ -176,20 +183,11 @@ describe('the personalisation engine on in-process virtual cards', () => {
     { timeout: 30_000 },
     async () => {
       await setUp(12);
-      const backend = new SimReaderBackend({ slots: 2 });
-      const readers = new ReaderManager(backend);
-      readers.start();
-      await readers.ready();
-      const runner = new BatchRunner(readers, store, 'TEST-0001', keys, {
-        readers: 'all',
-        handler: 'manual',
-      });
+      const { backend, readers } = await simulatedReaders(2);
+      const runner = manualRun(readers);
       runner.on('card', ({ reader, outcome }) => {
         if (outcome.kind === 'verified' && store.summary('TEST-0001').counts.verified >= 3) runner.abort();
-        setImmediate(() => {
-          backend.remove(reader);
-          backend.insert(reader);
-        });
+        swapSoon(backend, reader);
       });
       const summary = await runner.run();
       expect(summary.state).toBe('aborted');
@@ -206,10 +204,7 @@ describe('the personalisation engine on in-process virtual cards', () => {
     { timeout: 60_000 },
     async () => {
       await setUp(160);
-      const backend = new SimReaderBackend({ slots: 1 });
-      const readers = new ReaderManager(backend);
-      readers.start();
-      await readers.ready();
+      const { backend, readers } = await simulatedReaders(1);
       const reader = backend.readerNames[0]!;
       // Count the APDUs of one clean personalisation first.
       let count = 0;
@@ -268,10 +263,7 @@ describe('the personalisation engine on in-process virtual cards', () => {
 
   it('rejects a card whose keys do not match (crypto), and does not touch it again', async () => {
     await setUp(2);
-    const backend = new SimReaderBackend({ slots: 1 });
-    const readers = new ReaderManager(backend);
-    readers.start();
-    await readers.ready();
+    const { backend, readers } = await simulatedReaders(1);
     const reader = backend.readerNames[0]!;
     const wrong = { ...keys, vendorTransportMaster: new Uint8Array(16).fill(7) };
     const outcome = await runCardJob(await readers.connect(reader), {
@@ -297,10 +289,7 @@ describe('the personalisation engine on in-process virtual cards', () => {
 
   it('writes the JWE and the pySim CSV from the verified cards; no clear key in either, hashes audited', async () => {
     await setUp(2);
-    const backend = new SimReaderBackend({ slots: 2 });
-    const readers = new ReaderManager(backend);
-    readers.start();
-    await readers.ready();
+    const { backend, readers } = await simulatedReaders(2);
     for (const reader of backend.readerNames) {
       expect(
         (await runCardJob(await readers.connect(reader), { store, batchId: 'TEST-0001', keys, reader })).kind,
