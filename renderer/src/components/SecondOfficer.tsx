@@ -1,3 +1,5 @@
+import { UserNameInput } from './UserNameInput';
+
 /** The second person of dual control, who types their own name and passphrase here, in person. */
 export type SecondCredentials = { username: string; passphrase: string };
 export const noSecond: SecondCredentials = { username: '', passphrase: '' };
@@ -13,16 +15,11 @@ export function SecondOfficer({
     <fieldset>
       <legend>A second security officer confirms here, in person</legend>
       <div className="row">
-        <label>
-          Second officer{' '}
-          <input
-            value={value.username}
-            onChange={(e) => onChange({ ...value, username: e.target.value })}
-            autoComplete="off"
-            autoCapitalize="off"
-            spellCheck={false}
-          />
-        </label>
+        <UserNameInput
+          label="Second officer"
+          value={value.username}
+          onChange={(username) => onChange({ ...value, username })}
+        />
         <label>
           Their passphrase{' '}
           <input

@@ -4,6 +4,7 @@ import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { MaskedInput } from '../../components/MaskedInput';
 import { StepHeading } from '../../components/StepHeading';
+import { UserNameInput } from '../../components/UserNameInput';
 import { compactHex } from '../../hex';
 import { errorText } from '../../use-kms';
 import type { Ceremony } from './ceremony';
@@ -73,16 +74,7 @@ export function ComponentStep({
         <span>Next: {last ? 'the expected KCV of the combined key' : `custodian ${index + 1}`}</span>
       </p>
       <div className="row">
-        <label>
-          Custodian user name{' '}
-          <input
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            autoComplete="off"
-            autoCapitalize="off"
-            spellCheck={false}
-          />
-        </label>
+        <UserNameInput label="Custodian user name" value={username} onChange={setUsername} />
         <MaskedInput label="Custodian passphrase" value={passphrase} onChange={setPassphrase} />
       </div>
       <MaskedInput
