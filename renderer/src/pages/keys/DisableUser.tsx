@@ -2,9 +2,9 @@ import { useState, type FormEvent } from 'react';
 import type { UserRecordView } from '../../../../core/api/index.js';
 import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
-import { noSecond, SecondOfficer } from '../../components/SecondOfficer';
-import { errorText } from '../../use-kms';
-import { secondFor } from './dual-control';
+import { SecondOfficer } from '../../components/SecondOfficer';
+import { useDualControlSubmit } from './dual-control';
+import { activeUsers, UserPicker } from './UserPicker';
 
 export function DisableUser({
   station,
@@ -18,39 +18,21 @@ export function DisableUser({
   onChanged: (message: string) => void;
 }) {
   const [username, setUsername] = useState('');
-  const [second, setSecond] = useState(noSecond);
-  const [error, setError] = useState<string | null>(null);
+  const dual = useDualControlSubmit(recovery);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const input = { username, second: secondFor(recovery, second) };
-    setSecond((s) => ({ ...s, passphrase: '' }));
-    station.call('kms.disableUser', input).then(
-      (u) => {
-        setError(null);
-        setUsername('');
-        onChanged(`${u.username} is disabled: they can no longer log in.`);
-      },
-      (err: unknown) => setError(errorText(err)),
-    );
+    const input = { username, second: dual.takeSecond() };
+    dual.run(station.call('kms.disableUser', input), (u) => {
+      setUsername('');
+      onChanged(`${u.username} is disabled: they can no longer log in.`);
+    });
   };
   return (
     <form onSubmit={submit} className="panel" aria-label="Disable a user">
       <h4>Disable a user</h4>
-      <label>
-        User{' '}
-        <select value={username} onChange={(e) => setUsername(e.target.value)}>
-          <option value="">Choose…</option>
-          {users
-            .filter((u) => u.state === 'active')
-            .map((u) => (
-              <option key={u.username} value={u.username}>
-                {u.username}
-              </option>
-            ))}
-        </select>
-      </label>
-      {!recovery && <SecondOfficer value={second} onChange={setSecond} />}
-      <Alert text={error} />
+      <UserPicker users={activeUsers(users)} value={username} onChange={setUsername} />
+      {!recovery && <SecondOfficer value={dual.second} onChange={dual.setSecond} />}
+      <Alert text={dual.error} />
       <button type="submit" className="primary" disabled={!username}>
         Disable user
       </button>

@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import type { UserRecordView } from '../../../../core/api/index.js';
 import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
-import { MaskedInput } from '../../components/MaskedInput';
-import { noSecond, SecondOfficer } from '../../components/SecondOfficer';
-import { errorText } from '../../use-kms';
-import { secondFor } from './dual-control';
+import { SecondOfficer } from '../../components/SecondOfficer';
+import { useDualControlSubmit } from './dual-control';
+import { NewPassphraseFields, useNewPassphrase } from './NewPassphrase';
+import { activeUsers, UserPicker } from './UserPicker';
 
 export function ResetPassphrase({
   station,
@@ -19,66 +19,31 @@ export function ResetPassphrase({
   onChanged: (message: string) => void;
 }) {
   const [username, setUsername] = useState('');
-  const [passphrase, setPassphrase] = useState('');
-  const [again, setAgain] = useState('');
-  const [second, setSecond] = useState(noSecond);
-  const [error, setError] = useState<string | null>(null);
-  const clearSecrets = () => {
-    setPassphrase('');
-    setAgain('');
-    setSecond((s) => ({ ...s, passphrase: '' }));
-  };
+  const fresh = useNewPassphrase();
+  const dual = useDualControlSubmit(recovery);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (passphrase !== again) {
-      clearSecrets();
-      setError('The two passphrases differ: the user types theirs twice again.');
+    if (!fresh.matches) {
+      fresh.clear();
+      dual.clearSecond();
+      dual.setError('The two passphrases differ: the user types theirs twice again.');
       return;
     }
-    const input = { username, passphrase, second: secondFor(recovery, second) };
-    clearSecrets();
-    station.call('kms.resetPassphrase', input).then(
-      () => {
-        setError(null);
-        setUsername('');
-        onChanged(`${input.username} has a new passphrase.`);
-      },
-      (err: unknown) => setError(errorText(err)),
-    );
+    const input = { username, passphrase: fresh.passphrase, second: dual.takeSecond() };
+    fresh.clear();
+    dual.run(station.call('kms.resetPassphrase', input), () => {
+      setUsername('');
+      onChanged(`${input.username} has a new passphrase.`);
+    });
   };
   return (
     <form onSubmit={submit} className="panel" aria-label="Reset a passphrase">
       <h4>Reset a passphrase</h4>
-      <label>
-        User{' '}
-        <select value={username} onChange={(e) => setUsername(e.target.value)}>
-          <option value="">Choose…</option>
-          {users
-            .filter((u) => u.state === 'active')
-            .map((u) => (
-              <option key={u.username} value={u.username}>
-                {u.username}
-              </option>
-            ))}
-        </select>
-      </label>
+      <UserPicker users={activeUsers(users)} value={username} onChange={setUsername} />
       <p className="muted">The user types their new passphrase themselves, twice.</p>
-      <div className="row">
-        <MaskedInput
-          label="New passphrase"
-          value={passphrase}
-          onChange={setPassphrase}
-          autoComplete="new-password"
-        />
-        <MaskedInput
-          label="New passphrase again"
-          value={again}
-          onChange={setAgain}
-          autoComplete="new-password"
-        />
-      </div>
-      {!recovery && <SecondOfficer value={second} onChange={setSecond} />}
-      <Alert text={error} />
+      <NewPassphraseFields label="New passphrase" value={fresh} />
+      {!recovery && <SecondOfficer value={dual.second} onChange={dual.setSecond} />}
+      <Alert text={dual.error} />
       <button type="submit" className="primary" disabled={!username}>
         Reset passphrase
       </button>
