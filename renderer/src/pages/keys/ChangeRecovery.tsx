@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
-import { noSecond, SecondOfficer } from '../../components/SecondOfficer';
-import { errorText } from '../../use-kms';
-import { secondFor } from './dual-control';
+import { SecondOfficer } from '../../components/SecondOfficer';
+import { useDualControlSubmit } from './dual-control';
 import type { Handout } from './handout';
+import { RecoveryCountFields } from './RecoveryCountFields';
 
 /** A fresh M-of-N split of the recovery key; every earlier share stops working. */
 export function ChangeRecovery({
@@ -18,29 +18,17 @@ export function ChangeRecovery({
 }) {
   const [threshold, setThreshold] = useState(2);
   const [shares, setShares] = useState(3);
-  const [second, setSecond] = useState(noSecond);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const dual = useDualControlSubmit(recovery);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const input = { threshold, shares, second: secondFor(recovery, second) };
-    setSecond((s) => ({ ...s, passphrase: '' }));
-    setBusy(true);
-    station.call('kms.changeRecovery', input).then(
-      (r) => {
-        setBusy(false);
-        setError(null);
-        onShares({
-          title: 'New recovery shares',
-          threshold,
-          shares: r.shares,
-          transcriptSha256: r.transcriptSha256,
-        });
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorText(err));
-      },
+    const input = { threshold, shares, second: dual.takeSecond() };
+    dual.run(station.call('kms.changeRecovery', input), (r) =>
+      onShares({
+        title: 'New recovery shares',
+        threshold,
+        shares: r.shares,
+        transcriptSha256: r.transcriptSha256,
+      }),
     );
   };
   return (
@@ -51,32 +39,16 @@ export function ChangeRecovery({
         share stops working. The new custodians should be here: their shares are shown next, one per screen,
         once.
       </p>
-      <div className="row">
-        <label>
-          Shares needed (M){' '}
-          <input
-            type="number"
-            min={2}
-            max={16}
-            value={threshold}
-            onChange={(e) => setThreshold(Number(e.target.value))}
-          />
-        </label>
-        <label>
-          Shares made (N){' '}
-          <input
-            type="number"
-            min={2}
-            max={16}
-            value={shares}
-            onChange={(e) => setShares(Number(e.target.value))}
-          />
-        </label>
-      </div>
-      {!recovery && <SecondOfficer value={second} onChange={setSecond} />}
-      <Alert text={error} />
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Splitting…' : 'Make new shares'}
+      <RecoveryCountFields
+        threshold={threshold}
+        shares={shares}
+        onThresholdChange={setThreshold}
+        onSharesChange={setShares}
+      />
+      {!recovery && <SecondOfficer value={dual.second} onChange={dual.setSecond} />}
+      <Alert text={dual.error} />
+      <button type="submit" className="primary" disabled={dual.busy}>
+        {dual.busy ? 'Splitting…' : 'Make new shares'}
       </button>
     </form>
   );

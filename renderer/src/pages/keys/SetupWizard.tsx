@@ -3,6 +3,7 @@ import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { errorText } from '../../use-kms';
 import type { Handout } from './handout';
+import { RecoveryCountFields } from './RecoveryCountFields';
 import { roleName, roles, type Role } from './vocabulary';
 
 type SetupUser = { username: string; role: Role; passphrase: string };
@@ -106,28 +107,12 @@ export function SetupWizard({ station, onShares }: { station: Station; onShares:
       </p>
       <fieldset>
         <legend>Recovery</legend>
-        <div className="row">
-          <label>
-            Shares needed (M){' '}
-            <input
-              type="number"
-              min={2}
-              max={16}
-              value={threshold}
-              onChange={(e) => setThreshold(Number(e.target.value))}
-            />
-          </label>
-          <label>
-            Shares made (N){' '}
-            <input
-              type="number"
-              min={2}
-              max={16}
-              value={shares}
-              onChange={(e) => setShares(Number(e.target.value))}
-            />
-          </label>
-        </div>
+        <RecoveryCountFields
+          threshold={threshold}
+          shares={shares}
+          onThresholdChange={setThreshold}
+          onSharesChange={setShares}
+        />
       </fieldset>
       <Alert text={error} />
       <button type="submit" className="primary" disabled={busy}>
