@@ -3,21 +3,23 @@ import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { errorText } from '../../use-kms';
 import type { Ceremony } from './ceremony';
-import { keyUsages, symmetricTypes, type KeyType, type KeyUsage } from './vocabulary';
+import { KeySpecFields, type KeySpec } from './KeySpecFields';
+import { keyUsages, symmetricTypes } from './vocabulary';
+
+/** Components never make the station's own signing key. */
+const importUsages = keyUsages.filter((u) => u !== 'station-signing');
 
 /** What the components make: label, type, usage and how many custodians hold a part. */
 export function ComponentSpec({ station, onBegun }: { station: Station; onBegun: (c: Ceremony) => void }) {
-  const [label, setLabel] = useState('');
-  const [type, setType] = useState<KeyType>('AES-128');
-  const [usage, setUsage] = useState<KeyUsage>('vendor-transport');
+  const [spec, setSpec] = useState<KeySpec>({ label: '', type: 'AES-128', usage: 'vendor-transport' });
   const [components, setComponents] = useState(2);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    station.call('kms.beginComponentImport', { label, type, usage, components }).then(
-      (r) => onBegun({ ...r, label, type, usage }),
+    station.call('kms.beginComponentImport', { ...spec, components }).then(
+      (r) => onBegun({ ...r, ...spec }),
       (err: unknown) => {
         setBusy(false);
         setError(errorText(err));
@@ -33,27 +35,7 @@ export function ComponentSpec({ station, onBegun }: { station: Station; onBegun:
         ceremony.
       </p>
       <div className="row">
-        <label>
-          Label <input value={label} onChange={(e) => setLabel(e.target.value)} spellCheck={false} />
-        </label>
-        <label>
-          Type{' '}
-          <select value={type} onChange={(e) => setType(e.target.value as KeyType)}>
-            {symmetricTypes.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Usage{' '}
-          <select value={usage} onChange={(e) => setUsage(e.target.value as KeyUsage)}>
-            {keyUsages
-              .filter((u) => u !== 'station-signing')
-              .map((u) => (
-                <option key={u}>{u}</option>
-              ))}
-          </select>
-        </label>
+        <KeySpecFields value={spec} onChange={setSpec} types={symmetricTypes} usages={importUsages} />
         <label>
           Components{' '}
           <select value={components} onChange={(e) => setComponents(Number(e.target.value))}>
