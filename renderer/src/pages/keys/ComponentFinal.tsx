@@ -4,6 +4,7 @@ import { Alert } from '../../components/Alert';
 import { StepHeading } from '../../components/StepHeading';
 import { errorText } from '../../use-kms';
 import type { Ceremony } from './ceremony';
+import { CeremonyActions, KcvInput } from './CeremonyFields';
 
 /** Every component is in: the officers read the combined key's expected KCV, the station combines and checks. */
 export function ComponentFinal({
@@ -46,26 +47,11 @@ export function ComponentFinal({
         <span>Now: the officers read the expected KCV of the combined key from its paperwork.</span>
         <span>Next: the station combines the components and stores the key.</span>
       </p>
-      <label>
-        Expected KCV of the combined key{' '}
-        <input
-          className="kcv kcv-input"
-          value={expected}
-          onChange={(e) => setExpected(e.target.value)}
-          maxLength={6}
-          autoComplete="off"
-          spellCheck={false}
-        />
-      </label>
+      <KcvInput label="Expected KCV of the combined key" value={expected} onChange={setExpected} />
       <Alert text={error} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          Finish import
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel ceremony
-        </button>
-      </div>
+      <CeremonyActions busy={busy} onCancel={onCancel}>
+        Finish import
+      </CeremonyActions>
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { UserNameInput } from '../../components/UserNameInput';
 import { compactHex } from '../../hex';
 import { errorText } from '../../use-kms';
 import type { Ceremony } from './ceremony';
+import { CeremonyActions, KcvInput } from './CeremonyFields';
 import { KcvCompare } from './KcvCompare';
 import { useComponentKcv } from './use-component-kcv';
 import { componentHexLengths } from './vocabulary';
@@ -84,27 +85,12 @@ export function ComponentStep({
         mono
         hint={`${digits} hex digits from your sheet; spaces are ignored.`}
       />
-      <label>
-        KCV on your sheet{' '}
-        <input
-          className="kcv kcv-input"
-          value={sheetKcv}
-          onChange={(e) => setSheetKcv(e.target.value)}
-          maxLength={6}
-          autoComplete="off"
-          spellCheck={false}
-        />
-      </label>
+      <KcvInput label="KCV on your sheet" value={sheetKcv} onChange={setSheetKcv} />
       <KcvCompare live={live} sheet={sheetKcv} />
       <Alert text={error} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          Add component {index}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel ceremony
-        </button>
-      </div>
+      <CeremonyActions busy={busy} onCancel={onCancel}>
+        Add component {index}
+      </CeremonyActions>
     </form>
   );
 }
