@@ -26,31 +26,35 @@ const users = [
 ];
 
 describe('KmsService: the station’s lock state as the UI sees it', () => {
-  it('goes uninitialised → locked → unlocked → locked, announcing every change', async () => {
-    const kms = service();
-    const seen: KmsStatus['state'][] = [];
-    kms.on('status', (s) => seen.push(s.state));
-    expect(kms.status().state).toBe('uninitialised');
-    const init = await kms.initialize(users, { threshold: 2, shares: 2 });
-    expect(init.shares).toHaveLength(2);
-    expect(init.status.state).toBe('locked');
-    const unlocked = kms.unlock('alice', 'alice correct horse');
-    expect(unlocked).toMatchObject({
-      state: 'unlocked',
-      user: { username: 'alice', role: 'security_officer' },
-    });
-    expect(kms.keys().map((k) => k.label)).toEqual(['station-signing']);
-    const { key } = kms.generateKey(
-      { label: 'isd', type: 'AES-128', usage: 'isd-master' },
-      { username: 'bob', passphrase: 'bob battery staple' },
-    );
-    expect(key.createdBy).toBe('alice+bob');
-    expect(kms.auditVerify().ok).toBe(true);
-    expect(kms.auditRecent(3)[0]!.event.type).toBe('ceremony-transcript');
-    expect(kms.lock().state).toBe('locked');
-    expect(seen).toEqual(['locked', 'unlocked', 'locked']);
-    expect(() => kms.keys()).toThrow('log in first');
-  });
+  it(
+    'goes uninitialised → locked → unlocked → locked, announcing every change',
+    { timeout: 30_000 },
+    async () => {
+      const kms = service();
+      const seen: KmsStatus['state'][] = [];
+      kms.on('status', (s) => seen.push(s.state));
+      expect(kms.status().state).toBe('uninitialised');
+      const init = await kms.initialize(users, { threshold: 2, shares: 2 });
+      expect(init.shares).toHaveLength(2);
+      expect(init.status.state).toBe('locked');
+      const unlocked = kms.unlock('alice', 'alice correct horse');
+      expect(unlocked).toMatchObject({
+        state: 'unlocked',
+        user: { username: 'alice', role: 'security_officer' },
+      });
+      expect(kms.keys().map((k) => k.label)).toEqual(['station-signing']);
+      const { key } = kms.generateKey(
+        { label: 'isd', type: 'AES-128', usage: 'isd-master' },
+        { username: 'bob', passphrase: 'bob battery staple' },
+      );
+      expect(key.createdBy).toBe('alice+bob');
+      expect(kms.auditVerify().ok).toBe(true);
+      expect(kms.auditRecent(3)[0]!.event.type).toBe('ceremony-transcript');
+      expect(kms.lock().state).toBe('locked');
+      expect(seen).toEqual(['locked', 'unlocked', 'locked']);
+      expect(() => kms.keys()).toThrow('log in first');
+    },
+  );
 
   it('says unavailable when the host has no data folder', () => {
     expect(new KmsService(null).status()).toEqual({
@@ -61,7 +65,7 @@ describe('KmsService: the station’s lock state as the UI sees it', () => {
     });
   });
 
-  it('announces an idle auto-lock', async () => {
+  it('announces an idle auto-lock', { timeout: 30_000 }, async () => {
     const kms = service(1000);
     await kms.initialize(users, { threshold: 2, shares: 2 });
     kms.unlock('alice', 'alice correct horse');

@@ -865,10 +865,15 @@ export class Kms {
    * their events in the same audit chain — all in the caller's transactions.
    */
   records(): StationRecords {
-    const db = this.requireDb();
+    this.requireDb();
+    // Each use asks for the database again: once the station locks, a store that outlived the
+    // session gets KMS_LOCKED, never a closed connection.
+    const requireDb = () => this.requireDb();
     return {
-      db,
-      prepare: (sql) => prepared(db, sql),
+      get db() {
+        return requireDb();
+      },
+      prepare: (sql) => prepared(requireDb(), sql),
       seal: (plaintext, aad) => Buffer.from(seal(this.requireLmk(), plaintext, `record:${aad}`)),
       open: (sealed, aad) => open(this.requireLmk(), sealed, `record:${aad}`),
       audit: (actor, event) => this.audit(actor, event),

@@ -106,11 +106,12 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
       this.wake();
     };
     this.readers.on('change', onChange);
-    try {
-      await Promise.all(names.map((name) => this.lane(name)));
-    } finally {
-      this.readers.off('change', onChange);
-    }
+    // Every lane ends before run() does, even when one fails: the caller zeroes the batch's
+    // masters right after, and a lane still at a card must not meet zeroed keys.
+    const ended = await Promise.allSettled(names.map((name) => this.lane(name)));
+    this.readers.off('change', onChange);
+    const failure = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
     if ((this.state === 'running' || this.state === 'done') && this.store.finished(this.batchId)) {
       this.state = 'done';
       this.store.setState(this.batchId, 'done', 'station');
@@ -302,7 +303,11 @@ export class BatchRunner extends EventEmitter<RunnerEvents> {
     if (!force && wait > 0) {
       this.trailing ??= setTimeout(() => {
         this.trailing = null;
-        this.announce(true);
+        try {
+          this.announce(true);
+        } catch {
+          // The station locked meanwhile: the lanes end the run and say why.
+        }
       }, wait);
       return;
     }

@@ -178,6 +178,32 @@ describe('the personalisation engine on in-process virtual cards', () => {
     },
   );
 
+  it('a station error (the KMS locked mid-run) ends the run only once every lane has stopped', async () => {
+    await setUp(12);
+    const { backend, readers } = await simulatedReaders(3);
+    // Count the channels open at any moment: a lane at a card holds one.
+    let open = 0;
+    const connect = readers.connect.bind(readers);
+    readers.connect = async (name) => {
+      const channel = await connect(name);
+      open++;
+      return { ...channel, disconnect: () => (open--, channel.disconnect()) };
+    };
+    const runner = manualRun(readers);
+    let locked = false;
+    runner.on('card', ({ reader, outcome }) => {
+      if (outcome.kind === 'verified' && !locked) {
+        locked = true;
+        kms.lock();
+      }
+      swapSoon(backend, reader);
+    });
+    await expect(runner.run()).rejects.toThrow(/locked/);
+    // By the time run() answers, no lane is still at a card (the caller zeroes the masters next).
+    expect(open).toBe(0);
+    await readers.stop();
+  });
+
   it(
     'abort stops every lane after the card in hand; an aborted batch does not run again',
     { timeout: 30_000 },
