@@ -1,22 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { SecondOfficer } from '../../components/SecondOfficer';
 import { UserNameInput } from '../../components/UserNameInput';
-import { useDualControlSubmit } from './dual-control';
+import { useDualControlSubmit, type UserFormProps } from './dual-control';
 import { NewPassphraseFields, useNewPassphrase } from './NewPassphrase';
 import { RoleSelect } from './UserPicker';
 import { roleName, type Role } from './vocabulary';
 
-export function AddUser({
-  station,
-  recovery,
-  onChanged,
-}: {
-  station: Station;
-  recovery: boolean;
-  onChanged: (message: string) => void;
-}) {
+export function AddUser({ station, recovery, onChanged }: Omit<UserFormProps, 'users'>) {
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const fresh = useNewPassphrase();

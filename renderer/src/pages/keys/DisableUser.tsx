@@ -1,22 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { UserRecordView } from '../../../../core/api/index.js';
-import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { SecondOfficer } from '../../components/SecondOfficer';
-import { useDualControlSubmit } from './dual-control';
+import { useDualControlSubmit, type UserFormProps } from './dual-control';
 import { activeUsers, UserPicker } from './UserPicker';
 
-export function DisableUser({
-  station,
-  recovery,
-  users,
-  onChanged,
-}: {
-  station: Station;
-  recovery: boolean;
-  users: UserRecordView[];
-  onChanged: (message: string) => void;
-}) {
+export function DisableUser({ station, recovery, users, onChanged }: UserFormProps) {
   const [username, setUsername] = useState('');
   const dual = useDualControlSubmit(recovery);
   const submit = (e: FormEvent) => {

@@ -1,23 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import type { UserRecordView } from '../../../../core/api/index.js';
-import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { SecondOfficer } from '../../components/SecondOfficer';
-import { useDualControlSubmit } from './dual-control';
+import { useDualControlSubmit, type UserFormProps } from './dual-control';
 import { NewPassphraseFields, useNewPassphrase } from './NewPassphrase';
 import { activeUsers, UserPicker } from './UserPicker';
 
-export function ResetPassphrase({
-  station,
-  recovery,
-  users,
-  onChanged,
-}: {
-  station: Station;
-  recovery: boolean;
-  users: UserRecordView[];
-  onChanged: (message: string) => void;
-}) {
+export function ResetPassphrase({ station, recovery, users, onChanged }: UserFormProps) {
   const [username, setUsername] = useState('');
   const fresh = useNewPassphrase();
   const dual = useDualControlSubmit(recovery);

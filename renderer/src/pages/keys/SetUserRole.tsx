@@ -1,23 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import type { UserRecordView } from '../../../../core/api/index.js';
-import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
 import { SecondOfficer } from '../../components/SecondOfficer';
-import { useDualControlSubmit } from './dual-control';
+import { useDualControlSubmit, type UserFormProps } from './dual-control';
 import { RoleSelect, UserPicker } from './UserPicker';
 import { roleName, type Role } from './vocabulary';
 
-export function SetUserRole({
-  station,
-  recovery,
-  users,
-  onChanged,
-}: {
-  station: Station;
-  recovery: boolean;
-  users: UserRecordView[];
-  onChanged: (message: string) => void;
-}) {
+export function SetUserRole({ station, recovery, users, onChanged }: UserFormProps) {
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const dual = useDualControlSubmit(recovery);

@@ -1,6 +1,16 @@
 import { useState } from 'react';
+import type { UserRecordView } from '../../../../core/api/index.js';
+import type { Station } from '../../api';
 import { noSecond, type SecondCredentials } from '../../components/SecondOfficer';
 import { errorText } from '../../use-kms';
+
+/** What the users panel hands each of its forms; a form reports what it changed through onChanged. */
+export type UserFormProps = {
+  station: Station;
+  recovery: boolean;
+  users: UserRecordView[];
+  onChanged: (message: string) => void;
+};
 
 /** In a recovery session the custodians stand for the second person; otherwise a second officer signs. */
 export function secondFor(recovery: boolean, second: SecondCredentials): SecondCredentials | undefined {
