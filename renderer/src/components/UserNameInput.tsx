@@ -1,12 +1,15 @@
-/** A user name typed by its owner: never autofilled, capitalised or spell-checked. */
+/** A user name typed by its owner: not capitalised or spell-checked, and autofilled only at login. */
 export function UserNameInput({
   label,
   value,
   onChange,
+  autoComplete = 'off',
 }: {
   label: string;
   value: string;
   onChange: (value: string) => void;
+  /** 'username' only where the user logs in as themselves, so a password manager may fill it. */
+  autoComplete?: 'off' | 'username';
 }) {
   return (
     <label>
@@ -14,7 +17,7 @@ export function UserNameInput({
       <input
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        autoComplete="off"
+        autoComplete={autoComplete}
         autoCapitalize="off"
         spellCheck={false}
       />

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Station } from '../../api';
 import { Alert } from '../../components/Alert';
+import { UserNameInput } from '../../components/UserNameInput';
 import { errorText } from '../../use-kms';
 
 /** The lock screen: a user and their passphrase, or the custodians' way in. */
@@ -22,16 +23,7 @@ export function Login({ station, onRecover }: { station: Station; onRecover: () 
     <>
       <form onSubmit={submit} className="panel narrow" aria-labelledby="login-title">
         <h3 id="login-title">Station locked</h3>
-        <label>
-          User name{' '}
-          <input
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            autoComplete="username"
-            autoCapitalize="off"
-            spellCheck={false}
-          />
-        </label>
+        <UserNameInput label="User name" value={username} onChange={setUsername} autoComplete="username" />
         <label>
           Passphrase{' '}
           <input
