@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
 import type { ReaderManager } from '../card/reader-manager.js';
 import { ObfError } from '../errors.js';
-import type { KmsService } from '../kms/index.js';
+import type { Kms, KmsService } from '../kms/index.js';
 import { writeBatchOutputs } from './batch-output.js';
 import { BatchRunner, type BatchProgress } from './batch-runner.js';
 import { BatchStore, type BatchSummary, type CardRecord, type CardState } from './batch-store.js';
@@ -18,6 +18,7 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
   private runner: BatchRunner | null = null;
   /** The last run's final state, so a reloaded screen still shows how its lanes ended. */
   private last: BatchProgress | null = null;
+  private stores: { kms: Kms; store: BatchStore } | null = null;
   private lastError: string | null = null;
 
   constructor(
@@ -117,7 +118,14 @@ export class PersoService extends EventEmitter<{ progress: [BatchProgress] }> {
     return this.runner.progress();
   }
 
+  /**
+   * One store per station for the life of the service: it keeps each batch's parsed order, so
+   * listing batches (the UI asks often) does not parse every order, rows CSV and all, again.
+   * Its records ask for the database on each use, so it stays right across lock and unlock.
+   */
   private store(): BatchStore {
-    return new BatchStore(this.kms.unlockedStation().kms.records());
+    const { kms } = this.kms.unlockedStation();
+    if (this.stores?.kms !== kms) this.stores = { kms, store: new BatchStore(kms.records()) };
+    return this.stores.store;
   }
 }
