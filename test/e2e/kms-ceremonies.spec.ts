@@ -313,6 +313,8 @@ test('ceremonies: shares one per screen, import by components, users under dual 
   await expect(page.getByTestId('users-notice')).toContainText('alice has a new passphrase');
   await page.screenshot({ path: testInfo.outputPath('ceremony-recovery-session.png'), fullPage: true });
   await page.getByRole('button', { name: 'Lock station' }).click();
+  // The Users page has a "User name" field too: fill the lock screen's only once it is there.
+  await expect(page.getByRole('heading', { name: 'Station locked' })).toBeVisible();
 
   await page.getByLabel('User name').fill(alice.name);
   await page.getByLabel('Passphrase', { exact: true }).fill(alice.pass);
