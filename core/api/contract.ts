@@ -4,10 +4,14 @@
  * these schemas at its boundary.
  */
 import { z } from 'zod';
-import { keyTypes, keyUsages, MIN_PASSPHRASE, roles, USERNAME_PATTERN } from '../kms/vocabulary.js';
+import { keyTypes, keyUsages, roles } from '../kms/vocabulary.js';
+import { credentials, done, empty, hex, passphrase, username } from './contract-common.js';
+import { kycEvents, kycMethods } from './contract-kyc.js';
+import { syncEvents, syncMethods } from './contract-sync.js';
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lowercase hex');
-const empty = z.object({}).strict();
+export { credentials, passphrase, username } from './contract-common.js';
+export * from './contract-kyc.js';
+export * from './contract-sync.js';
 
 export const readerSource = z.enum(['pcsc', 'sim']);
 export type ReaderSource = z.infer<typeof readerSource>;
@@ -50,11 +54,6 @@ export const readerChange = z.object({
 });
 export type ReaderChange = z.infer<typeof readerChange>;
 
-export const username = z
-  .string()
-  .regex(USERNAME_PATTERN, 'a user name is 2-32 of a-z 0-9 . _ -, starting with a letter');
-export const passphrase = z.string().min(MIN_PASSPHRASE, `at least ${MIN_PASSPHRASE} characters`).max(1024);
-
 export const kmsStatus = z.object({
   /** unavailable: no data folder; uninitialised: the setup wizard runs next. */
   state: z.enum(['unavailable', 'uninitialised', 'locked', 'unlocked']),
@@ -94,14 +93,11 @@ export const userRecord = z.object({
 });
 export type UserRecordView = z.infer<typeof userRecord>;
 
-/** Someone proving themselves inside one operation (the second person of dual control, a custodian). */
-const credentials = z.object({ username, passphrase: z.string().min(1).max(1024) }).strict();
 const keyLabel = z.string().regex(/^[\w.:@/-]{1,128}$/, '1-128 of letters, digits and . : @ / _ -');
 const recoveryShares = z.array(
   z.object({ index: z.number().int(), share: z.string(), checksum: z.string() }),
 );
 const recoverySpec = { threshold: z.number().int().min(2).max(16), shares: z.number().int().min(2).max(16) };
-const done = z.object({ done: z.literal(true) });
 const componentProgress = z.object({
   ceremonyId: z.string(),
   accepted: z.number().int(),
@@ -389,12 +385,16 @@ export const methods = {
       }),
     ),
   },
+  ...kycMethods,
+  ...syncMethods,
 } as const;
 
 export const events = {
   readers: z.object({ change: readerChange, snapshot: readersSnapshot }),
   kms: kmsStatus,
   perso: batchProgress,
+  ...kycEvents,
+  ...syncEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -12,6 +12,9 @@ export type Handlers = {
   [M in MethodName]: (input: z.output<(typeof methods)[M]['input']>) => Promise<MethodOutput<M>>;
 };
 
+/** The handlers of one area of the contract (`kyc.*`, `sync.*`), which that area's service provides. */
+export type HandlersFor<K extends MethodName> = Pick<Handlers, K>;
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)

@@ -9,6 +9,7 @@ import { concatBytes } from '../bytes.js';
 import { canonicalJson } from '../canonical-json.js';
 import { ObfError } from '../errors.js';
 import type { StationRecords } from '../kms/index.js';
+import { enqueue } from '../sync/outbox.js';
 import {
   assertIccidsFree,
   orderCard,
@@ -352,11 +353,48 @@ export class BatchStore {
         kcvs,
       };
       this.records.audit('station', { type: 'card-verified', ...event, reader });
-      this.records
-        .prepare('INSERT INTO outbox (kind, ref, payload, created_at) VALUES (?, ?, ?, ?)')
-        .run('card-personalised', card.iccid, canonicalJson(event), at);
+      this.enqueueCard(card, kcvs, at);
       return this.requireCard(cardId);
     });
+  }
+
+  /** The verified card for the Resource Server: identity in clear, its keys sealed (DESIGN.md §6). */
+  private enqueueCard(card: CardRecord, kcvs: Record<string, string>, at: string): void {
+    const order = this.order(card.batchId);
+    const secrets = this.secrets(card);
+    const secret = Buffer.from(
+      JSON.stringify({
+        iccid: card.iccid,
+        k: Buffer.from(secrets.k).toString('hex'),
+        opc: Buffer.from(secrets.opc).toString('hex'),
+        appKeys: Object.fromEntries(
+          [...secrets.appKeys].map(([slot, key]) => [String(slot), Buffer.from(key).toString('hex')]),
+        ),
+      }),
+    );
+    zeroSecrets(secrets);
+    try {
+      enqueue(
+        this.records,
+        {
+          kind: 'card-personalised',
+          ref: card.iccid,
+          data: {
+            batchId: card.batchId,
+            iccid: card.iccid,
+            imsi: card.imsi,
+            impi: card.impi,
+            profile: order.profile,
+            kcvs,
+            verifiedAt: at,
+          },
+          secret,
+        },
+        at,
+      );
+    } finally {
+      secret.fill(0);
+    }
   }
 
   /**

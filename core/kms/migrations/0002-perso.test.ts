@@ -21,7 +21,7 @@ function v1Db() {
 describe('migration 0002: personalisation batches, cards, outbox', () => {
   it('upgrades a version 1 database, keeping its rows, and adds the three tables', () => {
     const db = v1Db();
-    expect(migrate(db)).toBe(2);
+    expect(migrate(db, 2)).toBe(2);
     expect(db.prepare('SELECT username FROM users').all()).toEqual([{ username: 'alice' }]);
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
