@@ -49,6 +49,14 @@ export const paths = {
 /** `Authorization: OBF-JWS <compact JWS over a RequestClaims>` on station GET requests. */
 export const AUTH_SCHEME = 'OBF-JWS';
 
+/** The protected-header `typ` of each signed message: a signature for one is never another. */
+export const JWS_TYP = {
+  batch: 'obf-batch+jws',
+  ack: 'obf-ack+jws',
+  request: 'obf-request+jws',
+  registry: 'obf-registry+jws',
+} as const;
+
 const hex = (bytes?: number) =>
   bytes === undefined
     ? z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex')
