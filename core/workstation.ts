@@ -10,6 +10,8 @@ import {
 import { isSimulated, type ReaderManager } from './card/index.js';
 import { ObfError } from './errors.js';
 import type { KmsService } from './kms/kms-service.js';
+import { kycHandlers } from './kyc/kyc-handlers.js';
+import { KycService } from './kyc/kyc-service.js';
 import { PersoService } from './perso/perso-service.js';
 
 export interface WorkstationOptions {
@@ -28,6 +30,7 @@ type WorkstationEvents = { [E in EventName]: [EventPayload<E>] };
 export class Workstation extends EventEmitter<WorkstationEvents> {
   readonly dispatch: (method: string, input: unknown) => Promise<DispatchResult>;
   private readonly perso: PersoService;
+  private readonly kyc: KycService;
 
   constructor(private readonly options: WorkstationOptions) {
     super();
@@ -36,6 +39,8 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
     options.kms.on('status', (status) => this.emit('kms', status));
     this.perso = new PersoService(options.kms, readers);
     this.perso.on('progress', (progress) => this.emit('perso', progress));
+    this.kyc = new KycService(options.kms, readers);
+    this.kyc.on('change', (change) => this.emit('kyc', change));
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -123,6 +128,7 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
       'audit.verify': () => Promise.resolve(kms.auditVerify()),
       'audit.export': ({ second }) => Promise.resolve(kms.exportAudit(second)),
       'audit.recent': ({ limit }) => Promise.resolve(kms.auditRecent(limit)),
+      ...kycHandlers(this.kyc),
     };
   }
 }
