@@ -13,12 +13,15 @@ import type { KmsService } from './kms/kms-service.js';
 import { kycHandlers } from './kyc/kyc-handlers.js';
 import { KycService } from './kyc/kyc-service.js';
 import { PersoService } from './perso/perso-service.js';
+import { SyncEngine, syncHandlers, type SyncEngineOptions } from './sync/index.js';
 
 export interface WorkstationOptions {
   host: HostKind;
   version: string;
   readers: ReaderManager;
   kms: KmsService;
+  /** Sync engine tuning (tests: short polls and backoff); the station comes from `kms`. */
+  sync?: Omit<SyncEngineOptions, 'station'>;
 }
 
 type WorkstationEvents = { [E in EventName]: [EventPayload<E>] };
@@ -31,6 +34,7 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
   readonly dispatch: (method: string, input: unknown) => Promise<DispatchResult>;
   private readonly perso: PersoService;
   private readonly kyc: KycService;
+  private readonly sync: SyncEngine;
 
   constructor(private readonly options: WorkstationOptions) {
     super();
@@ -41,15 +45,26 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
     this.perso.on('progress', (progress) => this.emit('perso', progress));
     this.kyc = new KycService(options.kms, readers);
     this.kyc.on('change', (change) => this.emit('kyc', change));
+    // The station sync works on is taken at login (not on every poll: asking the KMS service
+    // for it counts as activity and would keep an unattended station from auto-locking).
+    let station = unlockedOrNull(options.kms);
+    this.sync = new SyncEngine({ ...options.sync, station: () => (station?.unlocked ? station : null) });
+    this.sync.on('status', (status) => this.emit('sync', status));
+    options.kms.on('status', (status) => {
+      station = status.state === 'unlocked' ? unlockedOrNull(options.kms) : null;
+      this.sync.wake(); // a login lets sync go on at once; a lock makes it wait (and say so)
+    });
     this.dispatch = createDispatcher(this.handlers());
   }
 
   start(): void {
     this.options.readers.start();
+    this.sync.start();
   }
 
   async stop(): Promise<void> {
     this.perso.stop();
+    await this.sync.stop();
     this.options.kms.close();
     await this.options.readers.stop();
   }
@@ -129,6 +144,16 @@ export class Workstation extends EventEmitter<WorkstationEvents> {
       'audit.export': ({ second }) => Promise.resolve(kms.exportAudit(second)),
       'audit.recent': ({ limit }) => Promise.resolve(kms.auditRecent(limit)),
       ...kycHandlers(this.kyc),
+      ...syncHandlers(this.sync, kms),
     };
+  }
+}
+
+/** The unlocked station for sync, or null while it is locked (or in a recovery session). */
+function unlockedOrNull(kms: KmsService) {
+  try {
+    return kms.unlockedStation().kms;
+  } catch {
+    return null;
   }
 }

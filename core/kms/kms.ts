@@ -8,10 +8,12 @@
 import {
   createHash,
   createHmac,
+  createPrivateKey,
   generateKeyPairSync,
   randomBytes,
   randomUUID,
   timingSafeEqual,
+  type KeyObject,
 } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { combine, split } from 'shamir-secret-sharing';
@@ -735,6 +737,31 @@ export class Kms {
       throw new ObfError('KEY_NOT_FOUND', `key "${label}" is ${row.state}`);
     this.touch();
     return new SecretKey(open(this.lmk!, row.secret, secretAad(row.id, row.type, row.usage)), row.kcv);
+  }
+
+  /**
+   * The station's Ed25519 signing key as a KeyObject, for the sync engine's batch signatures.
+   * Unlike getKey it is not activity: background sync must not keep an unattended station
+   * from locking itself. The PKCS#8 bytes are zeroed once the KeyObject holds the key.
+   */
+  stationSigningKey(): KeyObject {
+    const db = this.requireDb();
+    const row = db
+      .prepare("SELECT id, type, usage, secret FROM keys WHERE label = ? AND state = 'active'")
+      .get(STATION_SIGNING_LABEL) as
+      { id: string; type: KeyType; usage: KeyUsage; secret: Buffer | null } | undefined;
+    if (!row?.secret)
+      throw new ObfError('KEY_NOT_FOUND', `no active key labelled "${STATION_SIGNING_LABEL}"`);
+    const der = open(this.lmk!, row.secret, secretAad(row.id, row.type, row.usage));
+    try {
+      return createPrivateKey({
+        key: Buffer.from(der.buffer, der.byteOffset, der.byteLength),
+        format: 'der',
+        type: 'pkcs8',
+      });
+    } finally {
+      der.fill(0);
+    }
   }
 
   /** Destroys a key under dual control: the sealed bytes are overwritten, the record stays. */
