@@ -104,6 +104,11 @@ export default tseslint.config(
     banned: outside('native', 'electron', 'renderer'),
     paths: [pcscBinding, electronPkg, sqlite],
   }),
+  // The server's store is the one part of server/ that opens its (plain) SQLite file.
+  layer(['server/store/**'], {
+    banned: outside('native', 'electron', 'renderer'),
+    paths: [pcscBinding, electronPkg],
+  }),
   {
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
