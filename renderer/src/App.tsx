@@ -7,6 +7,7 @@ import { PlaceholderPage } from './pages/PlaceholderPage';
 import { KeysPage } from './pages/KeysPage';
 import { AuditPage } from './pages/AuditPage';
 import { PersoPage } from './pages/PersoPage';
+import { KycPage } from './pages/KycPage';
 
 const sections = [
   { id: 'readers', label: 'Readers' },
@@ -67,6 +68,8 @@ export function App({ station }: { station: Station }) {
           <ReadersPage station={station} connection={connection} />
         ) : section === 'perso' ? (
           <PersoPage station={station} connection={connection} onOpenKeys={() => setSection('keys')} />
+        ) : section === 'kyc' ? (
+          <KycPage station={station} connection={connection} onOpenKeys={() => setSection('keys')} />
         ) : section === 'keys' ? (
           <KeysPage station={station} connection={connection} />
         ) : section === 'audit' ? (
