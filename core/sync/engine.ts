@@ -568,7 +568,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     const counts = { applications: 0, permissions: 0 };
     for (let page = 0; page < 1000 && !signal.aborted; page++) {
       const cursor = ctx.store.registryCursor();
-      const path = `${paths.registry}?since=${encodeURIComponent(cursor)}`;
+      const path = cursor ? `${paths.registry}?since=${encodeURIComponent(cursor)}` : paths.registry;
       const auth = await signJws(
         {
           stationId: ctx.enrolment.stationId,

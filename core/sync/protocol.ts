@@ -191,7 +191,8 @@ export type SyncRecord = z.infer<typeof syncRecord>;
 export type SyncRecordKind = SyncRecord['kind'];
 
 /** One audit row's link: the server checks each follows the last and that they reach the head. */
-export const auditLink = z.object({ seq: z.number().int().min(1), prev: hex(32), hash: hex(32) }).strict();
+/** Row 0 is the station's genesis row (prev = 64 zeros): the first batch starts the chain there. */
+export const auditLink = z.object({ seq: z.number().int().min(0), prev: hex(32), hash: hex(32) }).strict();
 export type AuditLink = z.infer<typeof auditLink>;
 
 // ── Push ──────────────────────────────────────────────────────────────────────────────────

@@ -266,8 +266,8 @@ export class SyncStore {
           `the server anchors this station's audit chain at row ${anchor.seq} with another hash: the chain forked`,
         );
     }
-    // Row 0 (genesis) has no predecessor to link to; the first link is row 1, whose prev is its hash.
-    const from = anchor ? anchor.seq + 1 : 1;
+    // Nothing anchored yet: the chain goes from its genesis row (0), whose prev is all zeros.
+    const from = anchor ? anchor.seq + 1 : 0;
     return (
       this.records
         .prepare('SELECT seq, prev_hash AS prev, hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?')
@@ -293,7 +293,7 @@ export class SyncStore {
   registry(limit: number): { applications: Application[]; permissions: Permission[] } {
     const applications = this.records
       .prepare(
-        'SELECT app_id AS appId, name, provider, state, updated_at AS updatedAt FROM registry_applications ORDER BY name LIMIT ?',
+        'SELECT app_id AS appId, name, provider, state, updated_at AS updatedAt FROM registry_applications ORDER BY name COLLATE NOCASE LIMIT ?',
       )
       .all(limit) as Application[];
     const permissions = (
