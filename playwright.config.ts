@@ -24,6 +24,10 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // KYC's camera step: a 640x480 test pattern instead of a camera, and getUserMedia
+        // granted without a prompt (works on the web host's secure http://127.0.0.1 only).
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
       ],
     },
   },

@@ -273,7 +273,7 @@ export function custodianInput(c: CustodianForm): KycCustodianInput {
   };
 }
 
-/** What a draft keeps: everything typed except an Aadhaar number (never kept, contract-kyc.ts). */
+/** The draft of the form: everything typed (the station never keeps an Aadhaar number of it). */
 export function toDraft(form: KycForm, step: string): KycDraft {
   const device: Record<string, string> = {};
   for (const k of deviceKeys) if (form.device[k] !== '') device[k] = form.device[k].slice(0, 64);
@@ -288,7 +288,9 @@ export function toDraft(form: KycForm, step: string): KycDraft {
       name: c.name.slice(0, 200),
       idDocument: {
         type: c.idType,
-        ...(c.idType !== 'aadhaar' && c.idNumber !== '' ? { number: c.idNumber.slice(0, 32) } : {}),
+        // An Aadhaar number goes too: the station drops it before sealing the draft and says so
+        // (aadhaarDropped), so the restored form asks for it again.
+        ...(c.idNumber !== '' ? { number: c.idNumber.slice(0, 32) } : {}),
       },
       pan: c.pan.slice(0, 16),
       gstin: c.gstin.slice(0, 20),
