@@ -18,6 +18,7 @@ import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { auditCommands, kmsCommands } from './cli-kms.js';
 import { persoCommands } from './cli-perso.js';
+import { enrolCommand, syncCommand } from './cli-sync.js';
 import { validateCommands } from './cli-validate.js';
 import { chooseReaders, createWorkstation, defaultDataDir, parseReaderMode } from './compose.js';
 import { findElectronBinary } from './electron-binary.js';
@@ -34,6 +35,8 @@ const commands: Record<string, Command | CommandGroup> = {
   kms: kmsCommands,
   audit: auditCommands,
   perso: persoCommands,
+  sync: syncCommand,
+  enrol: enrolCommand,
   validate: validateCommands,
   readers: {
     summary: 'list every reader and its state (empty, or card present with ATR)',
