@@ -1,103 +1,174 @@
-/** Machine KYC as the Workstation exposes it (clause 3.2.4). Stub: the store lands next. */
+/**
+ * Machine KYC as the Workstation exposes it (clause 3.2.4): works on the unlocked station as
+ * the logged-in user; one KycStore per unlocked station. Any logged-in user (an operator at the
+ * counter) captures, corrects, transfers and withdraws, each audited under their name; erasing
+ * personal data takes a second person, a supervisor or security officer (KycStore.erase).
+ */
 import { EventEmitter } from 'node:events';
-import type { ReaderManager } from '../card/reader-manager.js';
 import type { z } from 'zod';
 import type {
   KycBindingSummary,
   KycBindingView,
   KycDeviceCheck,
+  KycDraftView,
   KycFieldKind,
   KycNoticeView,
   KycValidation,
-  KycDraftView,
-  kycCaptureInput,
-  kycDraft,
-  kycMethods,
   kycEvents,
 } from '../api/contract-kyc.js';
+import type { ReaderManager } from '../card/reader-manager.js';
 import { ObfError } from '../errors.js';
+import type { Kms, Principal } from '../kms/index.js';
 import type { KmsService } from '../kms/kms-service.js';
-
-type In<M extends keyof typeof kycMethods> = z.output<(typeof kycMethods)[M]['input']>;
-export type CaptureInput = z.output<typeof kycCaptureInput>;
-export type DraftInput = z.output<typeof kycDraft>;
-type Second = { username: string; passphrase: string };
-
-function notYet(): never {
-  throw new ObfError('INTERNAL', 'Machine KYC is not available yet on this build');
-}
+import { validateField } from './kyc-input.js';
+import {
+  KycStore,
+  type CaptureInput,
+  type CorrectInput,
+  type DraftInput,
+  type KycStoreOptions,
+  type SearchKey,
+  type TransferInput,
+  type WithdrawInput,
+} from './kyc-store.js';
+import { DEFAULT_RETENTION_DAYS, kycNotice } from './notice.js';
+import { readDeviceIdentity } from './read-card.js';
 
 export type KycChange = z.output<(typeof kycEvents)['kyc']>;
+type Second = { username: string; passphrase: string };
 
 export class KycService extends EventEmitter<{ change: [KycChange] }> {
+  private stores: { kms: Kms; store: KycStore } | null = null;
+
   constructor(
     private readonly kms: KmsService,
     private readonly readers: ReaderManager,
+    private readonly options: KycStoreOptions = {},
   ) {
     super();
+    // The derived KYC keys go with the lock, like every other key of the session.
+    kms.on('status', (status) => {
+      if (status.state !== 'unlocked') {
+        this.stores?.store.close();
+        this.stores = null;
+      }
+    });
   }
 
   notice(): KycNoticeView {
-    return notYet();
+    return kycNotice({ ...DEFAULT_RETENTION_DAYS, ...this.options.retentionDays });
   }
-  validateField(_kind: KycFieldKind, _value: string): KycValidation {
-    return notYet();
+
+  /** Needs no login: nothing is read or stored. */
+  validateField(kind: KycFieldKind, value: string): KycValidation {
+    return validateField(kind, value);
   }
-  lookupDevice(_iccid: string): KycDeviceCheck {
-    return notYet();
+
+  lookupDevice(iccid: string): KycDeviceCheck {
+    return this.session().store.lookupDevice(iccid);
   }
-  readCard(
-    _reader: string,
+
+  async readCard(
+    reader: string,
   ): Promise<{ reader: string; iccid: string; eid: string | null; check: KycDeviceCheck }> {
-    return Promise.reject(
-      new ObfError('INTERNAL', `reading ${this.readers ? 'cards' : ''} is not available yet`),
-    );
+    this.session();
+    if (!this.readers.snapshot().readers.some((r) => r.name === reader))
+      throw new ObfError('NO_READER', `reader: no reader named "${reader.slice(0, 200)}"`);
+    const channel = await this.readers.connect(reader);
+    let identity: { iccid: string; eid: string | null };
+    try {
+      identity = await readDeviceIdentity(channel);
+    } finally {
+      await channel.disconnect().catch(() => undefined);
+    }
+    return { reader, ...identity, check: this.session().store.lookupDevice(identity.iccid) };
   }
-  capture(_input: CaptureInput): KycBindingView {
-    this.kms.unlockedStation();
-    return notYet();
+
+  capture(input: CaptureInput): KycBindingView {
+    const { store, user } = this.session();
+    return this.changed('bind', store.capture(user, input));
   }
-  transfer(_input: In<'kyc.transfer'>): KycBindingView {
-    return notYet();
+
+  transfer(input: TransferInput): KycBindingView {
+    const { store, user } = this.session();
+    return this.changed('transfer', store.transfer(user, input));
   }
-  correct(_input: In<'kyc.correct'>): KycBindingView {
-    return notYet();
+
+  correct(input: CorrectInput): KycBindingView {
+    const { store, user } = this.session();
+    return this.changed('correct', store.correct(user, input));
   }
-  withdraw(_input: In<'kyc.withdraw'>): KycBindingView {
-    return notYet();
+
+  withdraw(input: WithdrawInput): KycBindingView {
+    const { store, user } = this.session();
+    return this.changed('withdraw', store.withdraw(user, input));
   }
-  erase(_bindingId: string, _reason: string, _second: Second): KycBindingView {
-    return notYet();
+
+  erase(bindingId: string, reason: string, second: Second): KycBindingView {
+    const { store, user, kms } = this.session();
+    const approver = kms.authenticate(second.username, second.passphrase);
+    return this.changed('erase', store.erase(user, approver, bindingId, reason));
   }
-  purgeExpired(_second: Second): { erased: string[] } {
-    return notYet();
+
+  purgeExpired(second: Second): { erased: string[] } {
+    const { store, user, kms } = this.session();
+    const approver = kms.authenticate(second.username, second.passphrase);
+    const result = store.purgeExpired(user, approver);
+    const at = new Date().toISOString();
+    for (const id of result.erased) this.emit('change', { action: 'erase', bindingId: id, iccid: '', at });
+    return result;
   }
+
   bindings(
-    _query: string,
-    _options: {
-      by: 'any' | 'iccid' | 'imei' | 'vin' | 'registration' | 'name';
-      includeHistory: boolean;
-      limit: number;
-    },
+    query: string,
+    options: { by: SearchKey; includeHistory: boolean; limit: number },
   ): KycBindingSummary[] {
-    return notYet();
+    return this.session().store.bindings(query, options);
   }
-  recent(_limit: number): KycBindingSummary[] {
-    return notYet();
+
+  recent(limit: number): KycBindingSummary[] {
+    return this.session().store.recent(limit);
   }
-  binding(_id: string): { binding: KycBindingView; history: KycBindingView[] } {
-    return notYet();
+
+  binding(id: string): { binding: KycBindingView; history: KycBindingView[] } {
+    const { store, user } = this.session();
+    return store.binding(user, id);
   }
-  evidence(_id: string): { id: string; mime: 'image/jpeg' | 'image/png'; dataBase64: string } {
-    return notYet();
+
+  evidence(id: string): { id: string; mime: 'image/jpeg' | 'image/png'; dataBase64: string } {
+    const { store, user } = this.session();
+    return store.evidence(user, id);
   }
-  saveDraft(_draft: DraftInput): { savedAt: string; aadhaarDropped: boolean } {
-    return notYet();
+
+  saveDraft(draft: DraftInput): { savedAt: string; aadhaarDropped: boolean } {
+    const { store, user } = this.session();
+    return store.saveDraft(user, draft);
   }
+
   draft(): KycDraftView | null {
-    return notYet();
+    const { store, user } = this.session();
+    return store.draft(user);
   }
+
   discardDraft(): void {
-    notYet();
+    const { store, user } = this.session();
+    store.discardDraft(user);
+  }
+
+  private changed(action: KycChange['action'], view: KycBindingView): KycBindingView {
+    this.emit('change', {
+      action,
+      bindingId: view.id,
+      iccid: view.device.iccid,
+      at: new Date().toISOString(),
+    });
+    return view;
+  }
+
+  /** The logged-in user and the store of the unlocked station (a new one after each unlock). */
+  private session(): { kms: Kms; user: Principal; store: KycStore } {
+    const { kms, user } = this.kms.unlockedStation();
+    if (this.stores?.kms !== kms) this.stores = { kms, store: new KycStore(kms, this.options) };
+    return { kms, user, store: this.stores.store };
   }
 }

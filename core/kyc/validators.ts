@@ -170,7 +170,7 @@ export function validateVin(value: string): ValidationResult {
  * Indian state and union territory codes of the Motor Vehicles Act registration marks, current
  * and retired ones still seen on older vehicles (OR → OD, UA → UK, TS → TG, DD/DN merged).
  */
-const INDIAN_STATE_CODES = new Set(
+export const INDIAN_STATE_CODES = new Set(
   'AN AP AR AS BR CG CH DD DL DN GA GJ HP HR JH JK KA KL LA LD MH ML MN MP MZ NL OD OR PB PY RJ SK TG TN TR TS UA UK UP WB'.split(
     ' ',
   ),

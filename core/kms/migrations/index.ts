@@ -3,13 +3,14 @@ import type { Db } from '../database.js';
 import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-perso.js';
 import * as m0003 from './0003-sync.js';
+import * as m0004 from './0004-kyc.js';
 
 export interface Migration {
   version: number;
   up(db: Db): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;
 
