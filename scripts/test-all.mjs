@@ -3,7 +3,7 @@
 // the tests need, then runs lint, typecheck, build, unit, integration and e2e, and ends with one
 // line totalling every runner: `N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -15,6 +15,13 @@ const systemNeeds = [
   { pkg: 'libpcsclite-dev', present: () => existsSync('/usr/include/PCSC/winscard.h') },
   { pkg: 'vsmartcard-vpcd', present: () => existsSync('/usr/lib/pcsc/drivers/serial/libifdvpcd.so') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  // The Resource Server suite runs against PostgreSQL too (its own cluster in a temp folder).
+  {
+    pkg: 'postgresql',
+    present: () =>
+      existsSync('/usr/lib/postgresql') &&
+      readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)),
+  },
   {
     pkg: 'build-essential',
     present: () =>
