@@ -77,7 +77,13 @@ export function KycField({
         className={mono ? 'mono' : undefined}
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        onBlur={(e) => onCommit?.(e.target.value)}
+        onBlur={(e) => {
+          // Leaving for a button (Next, Save) is left to that button, which checks every field:
+          // a message appearing here on mousedown would move the button from under the pointer
+          // before mouseup, and the click would be lost.
+          if (e.relatedTarget instanceof HTMLButtonElement) return;
+          onCommit?.(e.target.value);
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter') onCommit?.(e.currentTarget.value);
           enterMovesOn(e);
