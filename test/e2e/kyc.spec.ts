@@ -285,6 +285,22 @@ test('the same device is not bound again: the station says why and points to a t
   await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
 });
 
+test('the SE in a reader: a blank card has no ICCID to read, said plainly, and the ICCID is typed', async ({
+  page,
+}) => {
+  // The simulated readers hold blank cards (no EF_ICCID, OBF applet not personalised).
+  await openKyc(page);
+  const se = page.getByRole('group', { name: "Read the device's SE" });
+  await expect(se.getByLabel('Reader')).toHaveValue(/Simulated/);
+  await se.getByRole('button', { name: 'Read card' }).click();
+  await expect(se.getByRole('alert')).toContainText(/has no ICCID to read.*type or scan it instead/);
+  await expect(field(page, 'ICCID')).toHaveValue('');
+  await scan(page, 'ICCID', iccid(9));
+  await expect(page.getByTestId('device-check')).toContainText('Not from this station');
+  await page.getByRole('button', { name: 'Discard draft' }).click();
+  await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
+});
+
 let transferredId: string;
 
 test('transfer: previous custodian shown, reason, new custodian with photo and signed consent', async ({
