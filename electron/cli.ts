@@ -17,6 +17,7 @@ import {
 import { cardCommands } from './cli-card.js';
 import { cryptoCommands } from './cli-crypto.js';
 import { auditCommands, kmsCommands } from './cli-kms.js';
+import { kycCommands } from './cli-kyc.js';
 import { persoCommands } from './cli-perso.js';
 import { enrolCommand, syncCommand } from './cli-sync.js';
 import { validateCommands } from './cli-validate.js';
@@ -35,6 +36,7 @@ const commands: Record<string, Command | CommandGroup> = {
   kms: kmsCommands,
   audit: auditCommands,
   perso: persoCommands,
+  kyc: kycCommands,
   sync: syncCommand,
   enrol: enrolCommand,
   validate: validateCommands,
