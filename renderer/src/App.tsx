@@ -8,6 +8,8 @@ import { KeysPage } from './pages/KeysPage';
 import { AuditPage } from './pages/AuditPage';
 import { PersoPage } from './pages/PersoPage';
 import { KycPage } from './pages/KycPage';
+import { SyncPage } from './pages/SyncPage';
+import { SyncIndicator } from './pages/sync/SyncIndicator';
 
 const sections = [
   { id: 'readers', label: 'Readers' },
@@ -46,6 +48,7 @@ export function App({ station }: { station: Station }) {
           <span aria-hidden="true">{connection === 'open' ? '●' : '○'}</span> {connectionText[connection]}
           {info ? ` · ${info.host} host · v${info.version}` : ''}
         </p>
+        <SyncIndicator station={station} connection={connection} onOpen={() => setSection('sync')} />
       </header>
       <nav className="sidenav" aria-label="Workflows">
         <ul>
@@ -72,6 +75,8 @@ export function App({ station }: { station: Station }) {
           <KycPage station={station} connection={connection} onOpenKeys={() => setSection('keys')} />
         ) : section === 'keys' ? (
           <KeysPage station={station} connection={connection} />
+        ) : section === 'sync' ? (
+          <SyncPage station={station} connection={connection} />
         ) : section === 'audit' ? (
           <AuditPage station={station} connection={connection} />
         ) : section === 'settings' ? (
