@@ -27,6 +27,12 @@ import {
 
 export const iccidOf = (n: number) => `8944${String(n).padStart(15, '0')}`;
 const hex16 = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 32);
+/** The keys `TestStation.card(_, n)` puts in card n's secret (tests look for them in output). */
+export const cardKeysOf = (n: number) => ({
+  k: hex16(`k${n}`),
+  opc: hex16(`opc${n}`),
+  app1: hex16(`a1${n}`),
+});
 
 export interface HttpResult<T = unknown> {
   status: number;
@@ -109,11 +115,12 @@ export class TestStation {
   async card(seq: number, n: number, over: { secretIccid?: string; ref?: string } = {}): Promise<SyncRecord> {
     const iccid = iccidOf(n);
     const ref = over.ref ?? `card:${iccid}`;
+    const keys = cardKeysOf(n);
     const secret = {
       iccid: over.secretIccid ?? iccid,
-      k: hex16(`k${n}`),
-      opc: hex16(`opc${n}`),
-      appKeys: { '1': hex16(`a1${n}`) },
+      k: keys.k,
+      opc: keys.opc,
+      appKeys: { '1': keys.app1 },
     };
     return {
       seq,
