@@ -20,12 +20,13 @@ import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { iccidWithCheckDigit, luhnCheckDigit } from '../../core/card/iccid.js';
 import { eidCheckDigits, gstinCheckChar, verhoeffCheckDigit } from '../../core/kyc/validators.js';
-import { createPersoStation, PASSPHRASES } from '../harness/perso-station.js';
+import { createPersoStation, PASSPHRASES, type PersoStation } from '../harness/perso-station.js';
 import { startWebHostProcess, type WebHostProcess } from '../harness/web-host-process.js';
 
 test.describe.configure({ mode: 'serial' });
 
 let dir: string;
+let station: PersoStation;
 let host: WebHostProcess;
 
 // ── Identifiers with correct check digits, computed with the station's own algorithms ──
@@ -58,7 +59,7 @@ const DEVICE_1 = {
 test.beforeAll(async () => {
   // A station with users (the KMS ceremonies have their own spec); the web host opens it.
   dir = mkdtempSync(join(tmpdir(), 'obf-e2e-kyc-'));
-  await createPersoStation(dir, { cards: 1 });
+  station = await createPersoStation(dir, { cards: 1 });
   host = await startWebHostProcess(['--readers', 'sim', '--slots', '1', '--data', dir]);
 });
 
@@ -265,6 +266,49 @@ test('a full capture: scanned device, custodian, camera photo, drawn signature, 
   await expect(field(page, 'ICCID')).toHaveValue('');
 });
 
+test('the SE in a reader: a blank card has no ICCID to read, said plainly, and the ICCID is typed', async ({
+  page,
+}) => {
+  // The simulated readers hold blank cards (no EF_ICCID, OBF applet not personalised).
+  await openKyc(page);
+  const se = page.getByRole('group', { name: "Read the device's SE" });
+  await expect(se.getByLabel('Reader')).toHaveValue(/Simulated/);
+  await se.getByRole('button', { name: 'Read card' }).click();
+  await expect(se.getByRole('alert')).toContainText(/has no ICCID to read.*type or scan it instead/);
+  await expect(field(page, 'ICCID')).toHaveValue('');
+  await scan(page, 'ICCID', iccid(9));
+  await expect(page.getByTestId('device-check')).toContainText('Not from this station');
+  await page.getByRole('button', { name: 'Discard draft' }).click();
+  await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
+});
+
+test('a card personalised here: Read card fills its ICCID and the station says it is secured', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  // One card through the personalisation line on the simulated reader (perso.spec.ts covers the
+  // line itself); the card stays in the reader for the dealer's Read card.
+  await openKyc(page);
+  await nav(page, 'Personalisation').click();
+  await page.getByLabel(/^Order files/).setInputFiles(station.orderPath);
+  await expect(page.getByLabel(/^Order manifest/)).not.toHaveValue('');
+  await page.getByRole('button', { name: 'Import order' }).click();
+  await expect(page.getByTestId('import-result')).toContainText('Imported batch');
+  await page.getByRole('button', { name: /^Start on all reader/ }).click();
+  await expect(page.getByTestId('count-done')).toHaveText('1', { timeout: 60_000 });
+
+  await nav(page, 'KYC').click();
+  const se = page.getByRole('group', { name: "Read the device's SE" });
+  await se.getByRole('button', { name: 'Read card' }).click();
+  await expect(field(page, 'ICCID')).toHaveValue(/^8949001\d{12}$/);
+  const check = page.getByTestId('device-check');
+  await expect(check).toContainText('Personalised here, secured');
+  await expect(check).toContainText(station.order.batchId);
+  await page.screenshot({ path: testInfo.outputPath('kyc-read-card.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Discard draft' }).click();
+  await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
+});
+
 test('the same device is not bound again: the station says why and points to a transfer', async ({
   page,
 }) => {
@@ -281,22 +325,6 @@ test('the same device is not bound again: the station says why and points to a t
   await page.getByRole('button', { name: 'Open that binding' }).click();
   await expect(page.getByTestId('binding-detail')).toContainText(firstId);
   await page.getByRole('button', { name: 'New binding' }).click();
-  await page.getByRole('button', { name: 'Discard draft' }).click();
-  await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
-});
-
-test('the SE in a reader: a blank card has no ICCID to read, said plainly, and the ICCID is typed', async ({
-  page,
-}) => {
-  // The simulated readers hold blank cards (no EF_ICCID, OBF applet not personalised).
-  await openKyc(page);
-  const se = page.getByRole('group', { name: "Read the device's SE" });
-  await expect(se.getByLabel('Reader')).toHaveValue(/Simulated/);
-  await se.getByRole('button', { name: 'Read card' }).click();
-  await expect(se.getByRole('alert')).toContainText(/has no ICCID to read.*type or scan it instead/);
-  await expect(field(page, 'ICCID')).toHaveValue('');
-  await scan(page, 'ICCID', iccid(9));
-  await expect(page.getByTestId('device-check')).toContainText('Not from this station');
   await page.getByRole('button', { name: 'Discard draft' }).click();
   await expect(page.getByTestId('draft-state')).toHaveText('Draft discarded');
 });
