@@ -133,6 +133,7 @@ async function withStore<T>(values: Values, work: (s: ReturnType<typeof unlock>)
   try {
     return await Promise.resolve(work(s));
   } finally {
+    s.store.close();
     s.kms.lock();
   }
 }

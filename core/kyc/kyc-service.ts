@@ -115,7 +115,8 @@ export class KycService extends EventEmitter<{ change: [KycChange] }> {
     const approver = kms.authenticate(second.username, second.passphrase);
     const result = store.purgeExpired(user, approver);
     const at = new Date().toISOString();
-    for (const id of result.erased) this.emit('change', { action: 'erase', bindingId: id, iccid: '', at });
+    for (const id of result.erased)
+      this.emit('change', { action: 'erase', bindingId: id, iccid: store.iccidOf(id), at });
     return result;
   }
 

@@ -7,9 +7,10 @@
  *   LMK with an AAD naming its row, inside SQLCipher; an Aadhaar number is reduced to its last 4
  *   digits and a keyed hash before anything is stored. Device identifiers are clear columns.
  * - The custodian's name is searched by keyed tokens: HMAC-SHA-256 of each word under a key
- *   the station keeps sealed (kyc_keys). An index lookup answers in O(log n) whatever the
- *   number of bindings, where opening every row grows linearly (see kyc-store.test.ts for the
- *   measurement); the price is whole-word search only, which suits names read off a document.
+ *   the station keeps sealed (kyc_keys), so the table says nothing without the LMK. Measured
+ *   on 2000 bindings (2 shared cores): a token lookup answers in 0.3 ms, opening every row to
+ *   compare names takes 126 ms (about 63 µs a row, growing linearly: seconds at 50 000). The
+ *   price is whole-word search only, which suits names read off a document.
  * - Records are append-only: a correction or a transfer is a new binding superseding the old
  *   one; a withdrawal ends a binding; only erasure (retention end or withdrawal, by two people,
  *   audited) drops sealed data, and it keeps the row.
@@ -586,6 +587,11 @@ export class KycStore {
     }
     const rows = [...ids].map((id) => this.row(id)).sort((a, b) => b.created_at.localeCompare(a.created_at));
     return rows.slice(0, options.limit).map((row) => this.summary(row));
+  }
+
+  /** The device a binding is about (for change events, which carry no personal data). */
+  iccidOf(id: string): string {
+    return this.rowOr(id, 'kyc').iccid;
   }
 
   recent(limit: number): KycBindingSummary[] {
