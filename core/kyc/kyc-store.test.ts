@@ -16,7 +16,7 @@ import {
   PHOTO_MARKER,
   vinFor,
 } from './kyc.fixture.js';
-import { KycStore } from './kyc-store.js';
+import { KycStore, nameWords } from './kyc-store.js';
 
 const station = tempStation();
 const sam = { username: 'sam', role: 'supervisor' as const, passphrase: 'sam supervises well' };
@@ -433,6 +433,20 @@ describe('search', () => {
     expect(find('Pune')).toEqual([]); // an address is not a name
     const summary = store.bindings('Ravi', { by: 'name', includeHistory: false, limit: 5 })[0]!;
     expect(summary).toMatchObject({ custodianName: 'Ravi Kumar Sharma', registration: 'MH12AB1001' });
+  });
+
+  it('splits names into words the same way for storing and searching, Devanagari included', async () => {
+    expect(nameWords('  RAVI  kumar-Sharma, Ravi ')).toEqual(['ravi', 'kumar', 'sharma']);
+    // A vowel sign is a combining mark (Mc): it stays in its word.
+    expect(nameWords('रवि कुमार')).toEqual(['रवि', 'कुमार']);
+    const { oscar, store } = await setup();
+    const c = individualCapture(3);
+    c.custodian.name = 'रवि कुमार शर्मा';
+    const a = store.capture(oscar, parse(c));
+    expect(store.bindings('शर्मा', { by: 'name', includeHistory: false, limit: 5 }).map((s) => s.id)).toEqual([
+      a.id,
+    ]);
+    expect(store.bindings('रव', { by: 'name', includeHistory: false, limit: 5 })).toEqual([]);
   });
 
   it('without history only the latest binding of each device; with history every one', async () => {

@@ -132,12 +132,12 @@ const KEY_AAD = 'kyc:key:master';
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const parse = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 
-/** The words of a name as searched: Unicode-normalised, case-folded, letters and digits only. */
+/** The words of a name as searched: Unicode-normalised, case-folded, letters (with their combining marks: Devanagari vowel signs) and digits. */
 export function nameWords(name: string): string[] {
   const words = name
     .normalize('NFKC')
     .toLocaleLowerCase('en')
-    .split(/[^\p{L}\p{N}]+/u)
+    .split(/[^\p{L}\p{M}\p{N}]+/u)
     .filter((w) => w.length > 0);
   return [...new Set(words)];
 }
