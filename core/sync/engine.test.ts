@@ -116,7 +116,7 @@ describe('backoff', () => {
   });
 });
 
-describe('the sync engine against a fake server', () => {
+describe('the sync engine against a fake server', { timeout: 60_000 }, () => {
   it('enrols (audited), pushes the outbox in batches of 500, and the server gets each record once with its keys', async () => {
     const { kms, engine, stationId } = await enrolled();
     writeCards(kms, 1, 1200);

@@ -58,6 +58,8 @@ export interface SyncEngineOptions {
   batchRecords?: number;
   /** Longest Retry-After the engine obeys as given; a longer one is capped here. */
   maxRetryAfterMs?: number;
+  /** Called per acknowledged batch with its round trip (POST to verified ack): benchmarks. */
+  onBatch?: (batch: { records: number; roundTripMs: number; prepareMs: number }) => void;
 }
 
 /** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base·2^n)). */
@@ -84,6 +86,7 @@ interface Prepared {
   sent: { seq: number; kind: string; ref: string }[];
   /** The anchor the server will hold once it accepts this batch's audit links. */
   anchorAfter: Anchor | null;
+  prepareMs: number;
 }
 
 class NotEnrolled extends Error {}
@@ -460,6 +463,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
 
   /** Reads, opens, encrypts and signs the batch starting at `fromSeq`; null when there is none. */
   private async prepare(ctx: Context, fromSeq: number, anchor: Anchor | null): Promise<Prepared | null> {
+    const started = performance.now();
     const rows = ctx.store.rowsFrom(fromSeq, this.batchRecords);
     if (rows.length === 0) return null;
     const records: SyncRecord[] = [];
@@ -497,6 +501,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       lastSeq: rows.at(-1)!.seq,
       sent: rows.map((r) => ({ seq: r.seq, kind: r.kind, ref: r.ref })),
       anchorAfter: last ? { seq: last.seq, hash: last.hash } : anchor,
+      prepareMs: performance.now() - started,
     };
   }
 
@@ -537,6 +542,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
   }
 
   private async send(ctx: Context, batch: Prepared): Promise<AckPayload> {
+    const started = performance.now();
     const answer = await exchange(
       ctx.enrolment.serverUrl + paths.batches,
       { method: 'POST', body: { jws: batch.jws } },
@@ -558,6 +564,11 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
         'refused',
         `the server's ack covers ${seqs.size} records, not the ${batch.sent.length} sent (${batch.firstSeq}-${batch.lastSeq})`,
       );
+    this.options.onBatch?.({
+      records: batch.sent.length,
+      roundTripMs: performance.now() - started,
+      prepareMs: batch.prepareMs,
+    });
     return ack;
   }
 

@@ -4,18 +4,10 @@
  * protocol.ts `encryptSecret` and decrypted by its `decryptSecret` (jose). It is built on
  * node:crypto's synchronous primitives because jose's WebCrypto path costs about 2.5 ms per
  * record here (≈400 records/s), far below the sync throughput target; this one does the
- * ephemeral key, the agreement, the Concat KDF, the key wrap and the GCM in about 0.3 ms.
+ * ephemeral key, the agreement, the Concat KDF, the key wrap and the GCM in well under 1 ms.
  * Every record still gets its own ephemeral key, as RFC 7518 §4.6 requires.
  */
-import {
-  createCipheriv,
-  createHash,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createECDH, createHash, createPublicKey, randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ProtocolError, SECRET_ALG, SECRET_ENC } from './protocol.js';
 
@@ -47,16 +39,23 @@ function concatKdf(z: Buffer, alg: string): Buffer {
 
 /** Encrypts to one server key; import the key once, encrypt many records. */
 export class SecretEncryptor {
-  private readonly serverKey: KeyObject;
+  /** The server's public point, uncompressed (checked on the curve by createPublicKey). */
+  private readonly serverPoint: Buffer;
 
   constructor(private readonly serverJwk: JWK) {
     if (serverJwk.kty !== 'EC' || serverJwk.crv !== 'P-256')
       throw new ProtocolError('BAD_REQUEST', 'the server encryption key must be an EC P-256 public key');
     try {
-      this.serverKey = createPublicKey({
+      const key = createPublicKey({
         key: { kty: 'EC', crv: 'P-256', x: serverJwk.x, y: serverJwk.y },
         format: 'jwk',
       });
+      const jwk = key.export({ format: 'jwk' });
+      this.serverPoint = Buffer.concat([
+        Buffer.from([4]),
+        Buffer.from(jwk.x!, 'base64url'),
+        Buffer.from(jwk.y!, 'base64url'),
+      ]);
     } catch (e) {
       throw new ProtocolError(
         'BAD_REQUEST',
@@ -67,11 +66,14 @@ export class SecretEncryptor {
 
   /** The secret's JSON bytes as compact JWE bound to `ref`; the caller zeroes `plaintext`. */
   encrypt(plaintext: Uint8Array, ref: string): string {
-    const eph = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const z = diffieHellman({ privateKey: eph.privateKey, publicKey: this.serverKey });
+    // createECDH does key generation and agreement on raw points: about a third cheaper here
+    // than KeyObjects plus a JWK export, which matters at thousands of records a second.
+    const eph = createECDH('prime256v1');
+    const point = eph.generateKeys(); // 0x04 ‖ X ‖ Y
+    const z = eph.computeSecret(this.serverPoint);
     const kek = concatKdf(z, SECRET_ALG);
     z.fill(0);
-    const epk = eph.publicKey.export({ format: 'jwk' });
+    const epk = { x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) };
     const header: Record<string, unknown> = {
       alg: SECRET_ALG,
       enc: SECRET_ENC,
