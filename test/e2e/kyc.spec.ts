@@ -444,6 +444,62 @@ test('withdrawal of consent: a reason and the custodian signature end the bindin
   await page.screenshot({ path: testInfo.outputPath('kyc-withdrawn.png'), fullPage: true });
 });
 
+test('an organisation, and a check only the station makes on save: the field is marked, the rest kept', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const pan = 'AAACK1234L';
+  const otherGstin = `27AAACP5678Q1Z${gstinCheckChar('27AAACP5678Q1Z')}`;
+  const gstin = `27${pan}1Z${gstinCheckChar(`27${pan}1Z`)}`;
+  await openKyc(page);
+  await scan(page, 'ICCID', iccid(4));
+  await scan(page, 'IMEI', imei(4));
+  await field(page, 'Dealer / station').fill('Pune Motors counter 1');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await page.getByLabel('Custodian is').selectOption('organisation');
+  await field(page, 'Registered name').fill('Kesari Logistics Pvt Ltd');
+  await page.getByLabel('ID document type').selectOption('pan');
+  await field(page, 'PAN card number').fill(pan);
+  await field(page, 'PAN (required)').fill(pan);
+  // A GSTIN valid on its own (checksum right) but of another PAN: only the save can see it.
+  await field(page, 'GSTIN (optional)').fill(otherGstin);
+  await field(page, 'Phone (E.164, e.g. +919812345678)').fill('+912027654321');
+  await field(page, 'Address line 1').fill('Plot 9, MIDC Bhosari');
+  await field(page, 'City / town').fill('Pune');
+  await field(page, 'State').fill('Maharashtra');
+  await field(page, 'PIN code').fill('411026');
+  await page.getByRole('button', { name: 'Next' }).click();
+  // An organisation's binding needs no custodian photo.
+  await expect(stepHeading(page, 'Photo')).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await sign(page, "Custodian's signature");
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Save binding' }).click();
+
+  // Refused by the station: back on the custodian step, the GSTIN marked with its message.
+  await expect(stepHeading(page, 'Custodian')).toBeVisible();
+  await expect(page.getByRole('alert')).toContainText('Not saved');
+  await expect(field(page, 'GSTIN (optional)')).toHaveAttribute('aria-invalid', 'true');
+  await expect(field(page, 'GSTIN (optional)')).toHaveAccessibleDescription(
+    new RegExp(`characters 3-12 of a GSTIN are the holder's PAN, expected ${pan}`),
+  );
+  await expect(page.getByTestId('kyc-saved')).toHaveCount(0);
+
+  // Put right, the rest of the form is still there: straight on to save.
+  await field(page, 'GSTIN (optional)').fill(gstin);
+  await page
+    .getByRole('list', { name: 'Capture steps' })
+    .getByRole('button', { name: /Review & save/ })
+    .click();
+  await page.getByRole('button', { name: 'Save binding' }).click();
+  const id = await savedId(page, 'Saved');
+  const detail = page.getByTestId('binding-detail');
+  await expect(detail.getByTestId('custodian-name')).toContainText('Kesari Logistics Pvt Ltd (organisation)');
+  const rows = await search(page, 'Kesari Logistics', 'Custodian name');
+  await expect(rows).toHaveAttribute('data-binding', id);
+});
+
 test('bad input in every field: each field shows its own message and nothing is saved', async ({
   page,
 }, testInfo) => {
