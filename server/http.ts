@@ -27,7 +27,7 @@ import {
 } from '../core/sync/protocol.js';
 import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { checkSecrets } from './secrets.js';
+import type { SecretChecker } from './secrets-pool.js';
 import type { ServerStore } from './store/server-store.js';
 
 const statusOf: Record<ProtocolErrorCode, number> = {
@@ -69,6 +69,7 @@ const TRANSIENT = new Set([
 export interface HttpOptions {
   store: ServerStore;
   metrics: Metrics;
+  secrets: SecretChecker;
   now: () => Date;
   registryPageSize: number;
   rateLimit?: { batchesPerSecond: number };
@@ -153,10 +154,7 @@ export function buildApp(o: HttpOptions): FastifyInstance {
     checkIat(batch.iat, now);
     // Records the server already holds are answered `duplicate` and need no decryption.
     const nextSeq = (await o.store.nextSeq(stationId)) ?? 1;
-    const secretErrors = await checkSecrets(
-      batch.records.filter((r) => r.seq >= nextSeq),
-      o.store.keys.encryption,
-    );
+    const secretErrors = await o.secrets.check(batch.records.filter((r) => r.seq >= nextSeq));
     const outcome = await o.store.applyBatch(batch, secretErrors, now);
     o.metrics.batch(outcome);
     const signed = await signJws(
