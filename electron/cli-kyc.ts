@@ -12,8 +12,7 @@ import type { z } from 'zod';
 import { methods, type KycBindingSummary, type KycBindingView } from '../core/api/index.js';
 import { ObfError } from '../core/index.js';
 import { Kms, type Principal } from '../core/kms/index.js';
-import { KycStore } from '../core/kyc/kyc-store.js';
-import { DEFAULT_RETENTION_DAYS, kycNotice } from '../core/kyc/notice.js';
+import { DEFAULT_RETENTION_DAYS, KycStore, kycNotice } from '../core/kyc/index.js';
 import { jsonOption, printResult, type CommandGroup, type Values } from './cli-args.js';
 import { passphraseFor } from './cli-kms.js';
 
