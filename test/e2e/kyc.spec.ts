@@ -579,6 +579,12 @@ test('a draft survives a page reload and a restart of the station', async ({ pag
   await expect(stepHeading(page, 'Custodian')).toBeVisible();
   await page.getByLabel('Full name', { exact: true }).fill('Meera Joshi');
   await page.getByLabel('Aadhaar number', { exact: true }).fill(aadhaar('45678901234'));
+  // Straight to another tab and back: the change not yet written goes as the wizard closes.
+  await page.getByRole('button', { name: 'Bindings', exact: true }).click();
+  await page.getByRole('button', { name: 'New binding' }).click();
+  await expect(page.getByTestId('draft-restored')).toBeVisible();
+  await expect(page.getByLabel('Full name', { exact: true })).toHaveValue('Meera Joshi');
+  await page.getByLabel('Aadhaar number', { exact: true }).fill(aadhaar('45678901234'));
   await expect(page.getByTestId('draft-state')).toHaveText(/Draft saved at/);
   // Wait for the save of the last keystrokes (the draft is written after a pause in typing).
   await expect(async () => {

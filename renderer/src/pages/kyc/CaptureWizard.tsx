@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { KycBindingView, KycDeviceCheck, ReaderInfo } from '../../../../core/api/index.js';
 import { ApiError, type Station } from '../../api';
 import { Alert } from '../../components/Alert';
@@ -129,11 +129,28 @@ export function CaptureWizard({
       ),
     [station],
   );
+  // The change not yet written, so leaving the wizard (another tab, another page) writes it at once.
+  const pending = useRef<{ form: KycForm; step: StepId } | null>(null);
   useEffect(() => {
-    if (!loaded || !dirty) return;
-    const timer = setTimeout(() => void saveDraft(form, step), DRAFT_PAUSE_MS);
+    if (!loaded || !dirty) {
+      pending.current = null;
+      return;
+    }
+    pending.current = { form, step };
+    const timer = setTimeout(() => {
+      pending.current = null;
+      void saveDraft(form, step);
+    }, DRAFT_PAUSE_MS);
     return () => clearTimeout(timer);
   }, [form, step, loaded, dirty, saveDraft]);
+  useEffect(
+    () => () => {
+      const last = pending.current;
+      if (last)
+        void station.call('kyc.saveDraft', { draft: toDraft(last.form, last.step) }).catch(() => undefined);
+    },
+    [station],
+  );
 
   const go = (to: StepId) => {
     setStepError(null);
