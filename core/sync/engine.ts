@@ -337,7 +337,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       const after = e.details.retryAfterMs;
       if (e.kind === 'offline') {
         this.lastError = message;
-        this.setState('offline', `Offline: ${message}. Retrying in ${seconds(delay)}.`);
+        this.setState('offline', `${message}. Retrying in ${seconds(delay)}.`);
         return delay;
       }
       if (e.kind === 'rate-limited' || e.kind === 'unavailable') {
