@@ -24,7 +24,7 @@ import {
 import { extendAnchor, planRecords, type ApplyContext, type BindingView, type Mutation } from '../rules.js';
 import { loadMasterKey, loadServerKeys, type ServerKeys } from '../server-keys.js';
 import { openDatabase } from './open.js';
-import type { Backend, Database, StationTable } from './schema.js';
+import type { Backend, Database, DeviceTable, StationTable } from './schema.js';
 
 /** Why an admin command or a lookup failed: a precise message; the CLI prints it. */
 export class StoreError extends Error {
@@ -757,20 +757,7 @@ export class ServerStore {
   async listDevices(stationId?: string): Promise<DeviceInfo[]> {
     let q = this.db.selectFrom('devices').selectAll().orderBy('station_id').orderBy('station_seq');
     if (stationId) q = q.where('station_id', '=', stationId);
-    return (await q.execute()).map((d) => ({
-      iccid: d.iccid,
-      imsi: d.imsi,
-      impi: d.impi,
-      eid: d.eid,
-      profile: d.profile,
-      state: d.state,
-      provider: d.provider,
-      stationId: d.station_id,
-      stationSeq: d.station_seq,
-      batchId: d.batch_id,
-      verifiedAt: d.verified_at,
-      receivedAt: d.received_at,
-    }));
+    return (await q.execute()).map(deviceInfo);
   }
 
   /**
@@ -807,8 +794,7 @@ export class ServerStore {
     } finally {
       plain.fill(0);
     }
-    const [info] = (await this.listDevices(d.station_id)).filter((x) => x.iccid === iccid);
-    return { ...info!, stationKcvs: JSON.parse(d.kcvs) as Record<string, string>, serverKcvs };
+    return { ...deviceInfo(d), stationKcvs: JSON.parse(d.kcvs) as Record<string, string>, serverKcvs };
   }
 
   /** A device's custody history; the personal data (decrypted here) only when asked. */
@@ -943,6 +929,23 @@ export interface CustodyEventInfo {
   operator: string;
   reason: string | null;
   at: string;
+}
+
+function deviceInfo(d: DeviceTable): DeviceInfo {
+  return {
+    iccid: d.iccid,
+    imsi: d.imsi,
+    impi: d.impi,
+    eid: d.eid,
+    profile: d.profile,
+    state: d.state,
+    provider: d.provider,
+    stationId: d.station_id,
+    stationSeq: d.station_seq,
+    batchId: d.batch_id,
+    verifiedAt: d.verified_at,
+    receivedAt: d.received_at,
+  };
 }
 
 function stationInfo(row: StationTable): StationInfo {
