@@ -82,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('obf-station kyc, through the built CLI on a real SQLCipher station', () => {
+describe('obf-station kyc, through the built CLI on a real SQLCipher station', { timeout: 90_000 }, () => {
   const capture = individualCapture(1);
   const withFiles = {
     ...capture,
