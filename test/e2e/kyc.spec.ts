@@ -245,6 +245,12 @@ test('a full capture: scanned device, custodian, camera photo, drawn signature, 
   await expect(detail.getByTestId('binding-state').first()).toHaveText(/Active/);
   await expect(detail.getByTestId('custodian-id')).toHaveText(`XXXX XXXX ${AADHAAR.slice(-4)}`);
   await expect(page.locator('body')).not.toContainText(AADHAAR);
+  // The photo as the station keeps it (metadata stripped), opened on request.
+  await detail.getByRole('button', { name: 'Show custodian-photo' }).click();
+  await expect(detail.getByRole('img', { name: 'Evidence: custodian-photo' })).toHaveAttribute(
+    'src',
+    /^data:image\/jpeg;base64,/,
+  );
   const row = page.getByRole('table', { name: 'Bindings' }).locator(`[data-binding="${firstId}"]`);
   await expect(row).toContainText(DEVICE_1.ICCID);
   await page.screenshot({ path: testInfo.outputPath('kyc-saved.png'), fullPage: true });
@@ -419,6 +425,12 @@ test('correction: a new version supersedes the old one, which stays in the histo
   const current = await search(page, DEVICE_1.IMEI, 'IMEI');
   await expect(current).toHaveCount(1);
   await expect(current).toHaveAttribute('data-binding', correctedId);
+  await page.getByLabel('Include history').check();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const all = page.getByRole('table', { name: 'Bindings' }).getByTestId('binding-row');
+  await expect(all).toHaveCount(3);
+  for (const id of [firstId, transferredId, correctedId])
+    await expect(all.and(page.locator(`[data-binding="${id}"]`))).toHaveCount(1);
 });
 
 test('withdrawal of consent: a reason and the custodian signature end the binding', async ({
@@ -498,6 +510,11 @@ test('an organisation, and a check only the station makes on save: the field is 
   await expect(detail.getByTestId('custodian-name')).toContainText('Kesari Logistics Pvt Ltd (organisation)');
   const rows = await search(page, 'Kesari Logistics', 'Custodian name');
   await expect(rows).toHaveAttribute('data-binding', id);
+  // Saved moments after the last edit: no draft of it was written back after the save.
+  await page.reload();
+  await openKyc(page);
+  await expect(page.getByTestId('draft-restored')).toHaveCount(0);
+  await expect(field(page, 'ICCID')).toHaveValue('');
 });
 
 test('bad input in every field: each field shows its own message and nothing is saved', async ({

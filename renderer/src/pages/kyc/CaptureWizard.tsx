@@ -132,17 +132,19 @@ export function CaptureWizard({
   // The change not yet written, so leaving the wizard (another tab, another page) writes it at once.
   const pending = useRef<{ form: KycForm; step: StepId } | null>(null);
   useEffect(() => {
-    if (!loaded || !dirty) {
+    if (!loaded || !dirty || saving) {
       pending.current = null;
       return;
     }
     pending.current = { form, step };
     const timer = setTimeout(() => {
+      // Cleared by a save or a discard since: the draft is gone on purpose.
+      if (!pending.current) return;
       pending.current = null;
       void saveDraft(form, step);
     }, DRAFT_PAUSE_MS);
     return () => clearTimeout(timer);
-  }, [form, step, loaded, dirty, saveDraft]);
+  }, [form, step, loaded, dirty, saving, saveDraft]);
   useEffect(
     () => () => {
       const last = pending.current;
@@ -237,6 +239,9 @@ export function CaptureWizard({
   const save = async () => {
     setSaving(true);
     setStepError(null);
+    // The capture discards the draft on the station: nothing typed before it may write one back
+    // (a pending pause, or the flush as the wizard closes on the saved binding).
+    pending.current = null;
     try {
       const binding = await station.call('kyc.capture', {
         device: deviceInput(form.device),
@@ -278,6 +283,7 @@ export function CaptureWizard({
   };
 
   const discard = () => {
+    pending.current = null;
     station.call('kyc.discardDraft', {}).then(
       () => {
         checks.reset();
