@@ -6,30 +6,26 @@
  * held by the Resource Server).
  */
 import type { KeyObject } from 'node:crypto';
-import {
-  cardSecret,
-  decryptSecret,
-  describeIssues,
-  kycSecret,
-  type SyncRecord,
-} from '../core/sync/protocol.js';
+import { cardSecret, describeIssues, kycSecret, type SyncRecord } from '../core/sync/protocol.js';
+import { SecretDecryptor } from './secret-decryptor.js';
 
 export async function checkSecrets(
   records: readonly SyncRecord[],
   key: KeyObject,
 ): Promise<Map<number, string>> {
   const errors = new Map<number, string>();
+  const decryptor = new SecretDecryptor(key);
   for (const r of records) {
-    const reason = await checkSecret(r, key);
+    const reason = await checkSecret(r, decryptor);
     if (reason) errors.set(r.seq, `record ${r.seq} (${r.ref}): ${reason}`);
   }
   return errors;
 }
 
-async function checkSecret(r: SyncRecord, key: KeyObject): Promise<string | null> {
+async function checkSecret(r: SyncRecord, decryptor: SecretDecryptor): Promise<string | null> {
   let plain: Uint8Array;
   try {
-    plain = await decryptSecret(r.secret, key, r.ref);
+    plain = await decryptor.decrypt(r.secret, r.ref);
   } catch (e) {
     return (e as Error).message;
   }
