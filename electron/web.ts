@@ -9,7 +9,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { callFrame, eventNames, type EventFrame, type ResultFrame } from '../core/api/index.js';
+import {
+  callFrame,
+  eventNames,
+  MAX_EVIDENCE_BYTES,
+  MAX_EVIDENCE_ITEMS,
+  type EventFrame,
+  type ResultFrame,
+} from '../core/api/index.js';
 import type { Workstation } from '../core/index.js';
 import { contentSecurityPolicy } from './csp.js';
 import { readRendererFile } from './static-files.js';
@@ -29,7 +36,11 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const MAX_FRAME = 1024 * 1024;
+/**
+ * The largest call the contract allows is a KYC capture with every evidence image at its limit
+ * (base64 on the wire); anything larger is refused by the socket before it is parsed.
+ */
+const MAX_FRAME = Math.ceil((MAX_EVIDENCE_ITEMS * MAX_EVIDENCE_BYTES * 4) / 3) + 1024 * 1024;
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(32).toString('base64url');
