@@ -185,11 +185,13 @@ export const persoCommands: CommandGroup = {
     },
     status: {
       summary: 'a batch as the station knows it: counts, state, rejected cards',
-      usage: 'obf-station perso status --db PATH --user NAME --batch ID [--json]',
+      usage: 'obf-station perso status --db PATH --user NAME --batch ID [--cards] [--json]',
       options: {
         db: { type: 'string' },
         user: { type: 'string' },
         batch: { type: 'string' },
+        /** Every card with its state and KCVs (never a key): what a server's KCVs are checked against. */
+        cards: { type: 'boolean', default: false },
         json: jsonOption,
       },
       run(values) {
@@ -208,13 +210,23 @@ export const persoCommands: CommandGroup = {
             .cards(batchId)
             .filter((c) => c.state !== 'verified' && c.state !== 'rejected')
             .map((c) => ({ iccid: c.iccid, state: c.state, attempts: c.attempts, lastError: c.lastError }));
+          const cards =
+            values.cards === true
+              ? store.cards(batchId).map((c) => ({ iccid: c.iccid, state: c.state, kcvs: c.kcvs }))
+              : undefined;
           printResult(
             values,
-            { batch: summary, rejected, inProgress },
+            { batch: summary, rejected, inProgress, ...(cards ? { cards } : {}) },
             [
               `batch ${summary.id} (${summary.customer}): ${summary.state}`,
               `${summary.counts.verified} verified, ${summary.counts.rejected} rejected, ${inProgress.length} in progress, ${summary.cardCount - summary.assigned} not started`,
               ...rejected.map((r) => `rejected ${r.iccid} (${r.failureClass}): ${r.reason}`),
+              ...(cards ?? []).map(
+                (c) =>
+                  `${c.iccid}\t${c.state}\t${Object.entries(c.kcvs)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(' ')}`,
+              ),
             ].join('\n'),
           );
           return Promise.resolve(0);
