@@ -3,11 +3,8 @@ import { tempStation } from '../kms/station.fixture.js';
 import type { Kms } from '../kms/kms.js';
 import { backoffDelay, SyncEngine } from './engine.js';
 import { FakeServer } from './fake-server.fixture.js';
-import { SecretEncryptor } from './jwe.js';
 import { enqueue } from './outbox.js';
-import { decryptSecret, publicJwk } from './protocol.js';
 import { SyncHttpError } from './client.js';
-import { generateKeyPairSync } from 'node:crypto';
 import { SyncStore } from './sync-store.js';
 
 const station = tempStation();
@@ -79,27 +76,6 @@ async function enrolled(options: Partial<ConstructorParameters<typeof SyncEngine
   ]);
   return { kms, engine, stationId: kms.stationId() };
 }
-
-describe('the secret encryptor', () => {
-  it('makes a compact JWE that jose decrypts, bound to its record, with a fresh ephemeral key each time', async () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const enc = new SecretEncryptor({ ...(await publicJwk(privateKey)), kid: 'k1' });
-    const a = enc.encrypt(new TextEncoder().encode('{"x":1}'), '8988000000000000001');
-    const b = enc.encrypt(new TextEncoder().encode('{"x":1}'), '8988000000000000001');
-    const header = (jwe: string) =>
-      JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as {
-        epk: { x: string };
-        kid: string;
-      };
-    expect(header(a).epk.x).not.toBe(header(b).epk.x);
-    expect(header(a).kid).toBe('k1');
-    const plain = await decryptSecret(a, privateKey, '8988000000000000001');
-    expect(new TextDecoder().decode(plain)).toBe('{"x":1}');
-    await expect(decryptSecret(a, privateKey, 'another')).rejects.toThrow('another record');
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    await expect(decryptSecret(a, other, '8988000000000000001')).rejects.toThrow('does not decrypt');
-  });
-});
 
 describe('backoff', () => {
   it('is full jitter: uniform below min(cap, base·2^n), never above the cap', () => {

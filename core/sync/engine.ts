@@ -19,7 +19,7 @@ import { ObfError, isObfError } from '../errors.js';
 import type { Kms, StationRecords } from '../kms/kms.js';
 import { BatchStore } from '../perso/batch-store.js';
 import { checkServerUrl, exchange, SyncHttpError, type HttpOptions } from './client.js';
-import { SecretEncryptor } from './jwe.js';
+import { encryptBatchSecrets } from './batch-secrets.js';
 import { outboxAad } from './outbox.js';
 import {
   ackPayload,
@@ -73,7 +73,6 @@ interface Context {
   records: StationRecords;
   store: SyncStore;
   enrolment: Enrolment;
-  encryptor: SecretEncryptor;
   signingKey: KeyObject;
   http: HttpOptions;
 }
@@ -241,7 +240,13 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
         'BAD_RESPONSE',
         `the server enrolled station "${answer.stationId}", not this one ("${stationId}")`,
       );
-    toObf(() => new SecretEncryptor(answer.serverEncryptionKey));
+    // A server key this station cannot encrypt to is refused now, not at the first push.
+    await encryptBatchSecrets(new Map(), answer.serverEncryptionKey, 'enrol-check').catch((e: unknown) => {
+      throw new ObfError(
+        'BAD_RESPONSE',
+        `the server's encryption key is not a P-256 key (${e instanceof Error ? e.message : String(e)})`,
+      );
+    });
     const store = new SyncStore(kms.records());
     store.saveEnrolment(
       {
@@ -408,7 +413,6 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       records,
       store,
       enrolment,
-      encryptor: new SecretEncryptor(enrolment.serverEncryptionKey),
       signingKey: this.signingKey(kms),
       http: this.http(signal),
     };
@@ -467,24 +471,27 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     const rows = ctx.store.rowsFrom(fromSeq, this.batchRecords);
     if (rows.length === 0) return null;
     const records: SyncRecord[] = [];
-    for (const [i, row] of rows.entries()) {
-      if (i > 0 && i % 100 === 0) await yieldToLoop(); // let the batch on the wire be answered
-      const plaintext = this.openSecret(ctx.records, row);
-      try {
+    const secrets = new Map<number, Uint8Array>();
+    const jti = randomBytes(16).toString('hex');
+    let encrypted: string;
+    try {
+      for (const [i, row] of rows.entries()) {
+        if (i > 0 && i % 100 === 0) await yieldToLoop(); // let the batch on the wire be answered
+        secrets.set(row.seq, this.openSecret(ctx.records, row));
         records.push({
           seq: row.seq,
           ref: row.ref,
           createdAt: row.createdAt,
           kind: row.kind,
           data: JSON.parse(row.payload) as never,
-          secret: ctx.encryptor.encrypt(plaintext, row.ref),
         });
-      } finally {
-        plaintext.fill(0);
       }
+      // One key agreement per batch (jose), bound to this batch's jti.
+      encrypted = await encryptBatchSecrets(secrets, ctx.enrolment.serverEncryptionKey, jti);
+    } finally {
+      for (const plaintext of secrets.values()) plaintext.fill(0);
     }
     const audit = ctx.store.auditLinks(anchor, MAX_AUDIT_LINKS);
-    const jti = randomBytes(16).toString('hex');
     const payload: BatchPayload = {
       protocol: PROTOCOL_VERSION,
       stationId: ctx.enrolment.stationId,
@@ -492,6 +499,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       iat: Math.floor(this.now().getTime() / 1000),
       records,
       audit,
+      secrets: encrypted,
     };
     const last = audit.at(-1);
     return {

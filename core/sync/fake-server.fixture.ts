@@ -8,10 +8,10 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { decryptBatchSecrets } from './batch-secrets.js';
 import {
   AUTH_SCHEME,
   batchPayload,
-  decryptSecret,
   enrolRequest,
   paths,
   PROTOCOL_VERSION,
@@ -159,15 +159,17 @@ export class FakeServer {
       }
       const acks: RecordAck[] = [];
       const applied = this.applied.get(stationId)!;
+      const secrets = batch.secrets
+        ? await decryptBatchSecrets(batch.secrets, this.encryption, batch.jti)
+        : new Map<number, unknown>();
       for (const r of batch.records) {
         this.received.set(r.seq, (this.received.get(r.seq) ?? 0) + 1);
         if (r.seq < st.nextSeq) {
           acks.push({ seq: r.seq, status: 'duplicate' });
           continue;
         }
-        const bytes = await decryptSecret(r.secret, this.encryption, r.ref);
-        const plaintext = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-        bytes.fill(0);
+        if (!secrets.has(r.seq)) throw new ProtocolError('BAD_REQUEST', `no secret for record ${r.seq}`);
+        const plaintext = secrets.get(r.seq);
         const reason = this.reject(r);
         if (reason) acks.push({ seq: r.seq, status: 'rejected', reason });
         else {

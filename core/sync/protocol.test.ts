@@ -1,18 +1,9 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  batchPayload,
-  decryptSecret,
-  encryptSecret,
-  ProtocolError,
-  publicJwk,
-  signJws,
-  verifyJws,
-} from './protocol.js';
+import { batchPayload, ProtocolError, publicJwk, signJws, verifyJws } from './protocol.js';
 
 const station = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
-const server = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 const batch = {
   protocol: 1,
@@ -21,6 +12,7 @@ const batch = {
   iat: 1_800_000_000,
   records: [],
   audit: [],
+  secrets: null,
 };
 
 describe('sync protocol', () => {
@@ -48,16 +40,5 @@ describe('sync protocol', () => {
     await expect(verifyJws(jws, await publicJwk(station.publicKey), 't', batchPayload)).rejects.toThrow(
       /records\.0/,
     );
-  });
-
-  it('encrypts a secret only the server opens, bound to its record', async () => {
-    const serverJwk = { ...(await publicJwk(server.publicKey)), kid: 'srv-enc-1' };
-    const jwe = await encryptSecret({ k: 'aa' }, serverJwk, 'card:8901');
-    expect(jwe).not.toContain('aa"');
-    const plain = await decryptSecret(jwe, server.privateKey, 'card:8901');
-    expect(JSON.parse(new TextDecoder().decode(plain))).toEqual({ k: 'aa' });
-    await expect(decryptSecret(jwe, server.privateKey, 'card:8902')).rejects.toThrow(/another record/);
-    const wrong = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await expect(decryptSecret(jwe, wrong.privateKey, 'card:8901')).rejects.toThrow(/does not decrypt/);
   });
 });

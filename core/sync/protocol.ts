@@ -6,24 +6,16 @@
  * - Enrolment: a one-time code plus the station's Ed25519 public key; the server answers with
  *   the station id and its own signing (Ed25519) and encryption (P-256 ECDH-ES) public keys.
  * - Push: a batch of outbox records in the station's monotonic sequence, signed by the station
- *   (compact JWS, EdDSA). Secret fields travel as compact JWE (ECDH-ES+A256KW / A256GCM) to the
- *   server's encryption key, bound to their record by the JWE's protected `ref` header.
+ *   (compact JWS, EdDSA). The records' secret fields travel as ONE compact JWE per batch
+ *   (ECDH-ES+A256KW / A256GCM, seq → secret; core/sync/batch-secrets.ts) to the server's
+ *   encryption key, inside the signed payload and bound to the batch by its `jti` header.
  * - Ack: per record `applied`, `duplicate` or `rejected` (with the reason), signed by the server.
  * - Pull: the application registry and permission changes since a cursor, signed by the server.
  * - Every station request carries a fresh `jti` and `iat`: the server refuses a `jti` it has
  *   seen (a replayed batch) and an `iat` outside MAX_CLOCK_SKEW_S. A retry after a lost answer
  *   is a new signature over the same records, so it is answered `duplicate`, not refused.
  */
-import {
-  CompactEncrypt,
-  compactDecrypt,
-  CompactSign,
-  compactVerify,
-  decodeProtectedHeader,
-  exportJWK,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { CompactSign, compactVerify, exportJWK, importJWK, type JWK } from 'jose';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
@@ -176,16 +168,13 @@ export type KycSecret = z.infer<typeof kycSecret>;
 
 const recordBase = { seq: z.number().int().min(1), ref: z.string().min(1).max(128), createdAt: iso };
 
+/**
+ * A record's clear fields. Its secret fields (cardSecret, kycSecret) travel in the batch's one
+ * `secrets` JWE under the record's seq (core/sync/batch-secrets.ts): one key agreement per batch.
+ */
 export const syncRecord = z.discriminatedUnion('kind', [
-  z
-    .object({
-      ...recordBase,
-      kind: z.literal('card-personalised'),
-      data: cardPersonalisedData,
-      secret: compact,
-    })
-    .strict(),
-  z.object({ ...recordBase, kind: z.literal('kyc-event'), data: kycEventData, secret: compact }).strict(),
+  z.object({ ...recordBase, kind: z.literal('card-personalised'), data: cardPersonalisedData }).strict(),
+  z.object({ ...recordBase, kind: z.literal('kyc-event'), data: kycEventData }).strict(),
 ]);
 export type SyncRecord = z.infer<typeof syncRecord>;
 export type SyncRecordKind = SyncRecord['kind'];
@@ -210,9 +199,21 @@ export const batchPayload = z
      * MAX_AUDIT_LINKS; empty when there is nothing new. The last link is the new anchor.
      */
     audit: z.array(auditLink).max(MAX_AUDIT_LINKS),
+    /**
+     * Every record's secret fields as one compact JWE (ECDH-ES+A256KW / A256GCM) to the
+     * server's encryption key, whose plaintext maps each record's seq to its secret object and
+     * whose protected header names this batch's jti; null when the batch has no records.
+     */
+    secrets: compact.nullable(),
   })
   .strict()
   .superRefine((b, ctx) => {
+    if (b.records.length > 0 !== (b.secrets !== null))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secrets'],
+        message: 'a batch with records carries their secrets, an empty batch none',
+      });
     b.records.forEach((r, i) => {
       if (i > 0 && r.seq !== b.records[i - 1]!.seq + 1)
         ctx.addIssue({ code: 'custom', path: ['records', i, 'seq'], message: 'records must be consecutive' });
@@ -385,47 +386,6 @@ export function peekJwsPayload(jws: string): unknown {
 
 export const SECRET_ALG = 'ECDH-ES+A256KW';
 export const SECRET_ENC = 'A256GCM';
-
-/** Encrypts a record's secret fields to the server (compact JWE), bound to the record's ref. */
-export async function encryptSecret(secret: unknown, serverKey: JWK, ref: string): Promise<string> {
-  const key = await importJWK({ ...serverKey, alg: SECRET_ALG }, SECRET_ALG);
-  const plaintext = new TextEncoder().encode(JSON.stringify(secret));
-  try {
-    return await new CompactEncrypt(plaintext)
-      .setProtectedHeader({ alg: SECRET_ALG, enc: SECRET_ENC, kid: serverKey.kid, ref })
-      .encrypt(key);
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
-/**
- * Decrypts a record's secret (server side) and checks it was made for `ref`. The caller zeroes
- * the returned bytes once parsed.
- */
-export async function decryptSecret(jwe: string, privateKey: KeyObject, ref: string): Promise<Uint8Array> {
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(jwe);
-  } catch {
-    throw new ProtocolError('BAD_REQUEST', 'the secret is not a compact JWE');
-  }
-  if (header.alg !== SECRET_ALG || header.enc !== SECRET_ENC)
-    throw new ProtocolError('BAD_REQUEST', `the secret must be ${SECRET_ALG}/${SECRET_ENC}`);
-  if (header.ref !== ref) throw new ProtocolError('BAD_REQUEST', `the secret was made for another record`);
-  try {
-    const { plaintext } = await compactDecrypt(jwe, privateKey, {
-      keyManagementAlgorithms: [SECRET_ALG],
-      contentEncryptionAlgorithms: [SECRET_ENC],
-    });
-    return plaintext;
-  } catch (e) {
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `the secret does not decrypt with this server's key (${(e as Error).message})`,
-    );
-  }
-}
 
 /** The public JWK of an Ed25519 or P-256 key object (private keys give their public half). */
 export async function publicJwk(key: KeyObject): Promise<JWK> {
