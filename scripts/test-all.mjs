@@ -149,8 +149,8 @@ check('typecheck', 'npm', ['run', '-s', 'typecheck']);
 const built = check('build', 'npm', ['run', '-s', 'build']);
 vitest('unit', [], 'test-results/unit.json', 15);
 if (built) {
-  vitest('integration', ['-c', 'vitest.integration.config.ts'], 'test-results/integration.json', 20);
-  playwright('e2e', 'test-results/e2e.json', 25);
+  vitest('integration', ['-c', 'vitest.integration.config.ts'], 'test-results/integration.json', 35);
+  playwright('e2e', 'test-results/e2e.json', 30);
 } else {
   totals.failed += 2;
   lines.push('integration, e2e: not run (the build failed)');
