@@ -2,7 +2,7 @@
  * The Resource Server's HTTP face (Fastify): enrolment, push, pull, health, metrics and the
  * OpenAPI document. Every body is validated with the protocol's zod schemas and every refusal
  * is the protocol's `problem` shape with a stable code. The logger never sees bodies: they
- * carry JWEs.
+ * carry the batches' secrets JWEs.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
@@ -27,7 +27,7 @@ import {
 } from '../core/sync/protocol.js';
 import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import type { SecretChecker } from './secrets-pool.js';
+import { openBatchSecrets } from './secrets.js';
 import type { ServerStore } from './store/server-store.js';
 
 const statusOf: Record<ProtocolErrorCode, number> = {
@@ -69,7 +69,6 @@ const TRANSIENT = new Set([
 export interface HttpOptions {
   store: ServerStore;
   metrics: Metrics;
-  secrets: SecretChecker;
   now: () => Date;
   registryPageSize: number;
   rateLimit?: { batchesPerSecond: number };
@@ -152,10 +151,11 @@ export function buildApp(o: HttpOptions): FastifyInstance {
     const batch = await verifyJws(jws, key, JWS_TYP.batch, batchPayload);
     const now = o.now();
     checkIat(batch.iat, now);
-    // Records the server already holds are answered `duplicate` and need no decryption.
+    // One key agreement for the whole batch (core/sync/batch-secrets.ts). Records the server
+    // already holds are answered `duplicate`: their secrets need no check or sealing.
     const nextSeq = (await o.store.nextSeq(stationId)) ?? 1;
-    const secretErrors = await o.secrets.check(batch.records.filter((r) => r.seq >= nextSeq));
-    const outcome = await o.store.applyBatch(batch, secretErrors, now);
+    const secrets = await openBatchSecrets(batch, nextSeq, o.store.keys);
+    const outcome = await o.store.applyBatch(batch, secrets, now);
     o.metrics.batch(outcome);
     const signed = await signJws(
       { ...outcome.ack, at: now.toISOString() },

@@ -34,7 +34,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'OBF Resource Server',
       version: String(PROTOCOL_VERSION),
       description:
-        'Devices, credentials and custody bindings pushed by provisioning stations (Y.OBF_Trust 7.1.2, 3.2.4) and the application registry they pull (9.2.2). Batches, acks and registry answers are compact JWS (EdDSA); secret fields are compact JWE (ECDH-ES+A256KW/A256GCM) to the server key.',
+        'Devices, credentials and custody bindings pushed by provisioning stations (Y.OBF_Trust 7.1.2, 3.2.4) and the application registry they pull (9.2.2). Batches, acks and registry answers are compact JWS (EdDSA); the secret fields of a batch travel as one compact JWE (ECDH-ES+A256KW/A256GCM) to the server key, mapping the seq of each record to its secret and naming the batch jti.',
     },
     paths: {
       [paths.enrol]: {

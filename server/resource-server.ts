@@ -4,7 +4,6 @@
  */
 import { buildApp } from './http.js';
 import { Metrics } from './metrics.js';
-import { SecretChecker } from './secrets-pool.js';
 import { ServerStore } from './store/server-store.js';
 
 export interface ResourceServerOptions {
@@ -20,8 +19,6 @@ export interface ResourceServerOptions {
   rateLimit?: { batchesPerSecond: number };
   /** Changes per registry answer (default 500). */
   registryPageSize?: number;
-  /** Worker threads checking record secrets (default: cores - 1, at most 4; 0: none). */
-  secretThreads?: number;
   /** The server's clock (tests). */
   now?: () => Date;
 }
@@ -34,10 +31,8 @@ export interface ResourceServer {
 
 export async function startResourceServer(opts: ResourceServerOptions): Promise<ResourceServer> {
   const store = await ServerStore.open(opts);
-  const secrets = new SecretChecker(store.keys.encryption, opts.secretThreads);
   const app = buildApp({
     store,
-    secrets,
     metrics: new Metrics(),
     now: opts.now ?? (() => new Date()),
     registryPageSize: opts.registryPageSize ?? 500,
@@ -46,7 +41,6 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
   try {
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   } catch (e) {
-    await secrets.close();
     await store.close();
     throw e;
   }
@@ -59,7 +53,6 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
     close: () =>
       (closed ??= (async () => {
         await app.close();
-        await secrets.close();
         await store.close();
       })()),
   };

@@ -60,7 +60,6 @@ const card = (seq: number, n: number): SyncRecord => ({
     kcvs: {},
     verifiedAt: '2026-01-01T00:00:00Z',
   },
-  secret: 'a.b.c.d.e',
 });
 const kyc = (
   seq: number,
@@ -84,7 +83,6 @@ const kyc = (
     operator: 'op',
     at: '2026-01-01T00:00:00Z',
   },
-  secret: 'a.b.c.d.e',
 });
 const ctx = (over: Partial<ApplyContext> = {}): ApplyContext => ({
   stationId: 'st-a',

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE, seal, unseal } from './server-keys.js';
+import { loadMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE, recordsKeyOf, seal, unseal } from './server-keys.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -40,5 +40,14 @@ describe('the server master key', () => {
     const raw = Buffer.from(sealed, 'base64');
     raw[raw.length - 1]! ^= 1;
     expect(() => unseal(key, raw.toString('base64'), 'obf-server-key:sig:k1')).toThrow();
+  });
+
+  it('derives the records key by HKDF: stable for one master key, apart from it and from another', () => {
+    const master = Buffer.alloc(32, 7);
+    const k = recordsKeyOf(master);
+    expect(k).toHaveLength(32);
+    expect(recordsKeyOf(Buffer.alloc(32, 7))).toEqual(k);
+    expect(k).not.toEqual(master);
+    expect(recordsKeyOf(Buffer.alloc(32, 8))).not.toEqual(k);
   });
 });

@@ -11,6 +11,7 @@ import {
   createHash,
   createPrivateKey,
   generateKeyPairSync,
+  hkdfSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
@@ -76,6 +77,19 @@ export interface ServerKeys {
   encryption: KeyObject;
   signingJwk: JWK;
   encryptionJwk: JWK;
+  /** AES-256 key sealing record secrets at rest (recordsKeyOf); held in memory only. */
+  records: Buffer;
+}
+
+export const RECORDS_KEY_INFO = 'obf-resource-server records v1';
+
+/**
+ * The key that seals record secrets at rest (device keys, custodians' personal data): derived
+ * from the master key (HKDF-SHA256, RFC 5869) so it needs no row of its own and instances
+ * sharing the master key share it; a separate `info` keeps it apart from the key-sealing use.
+ */
+export function recordsKeyOf(master: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), RECORDS_KEY_INFO, 32));
 }
 
 const aadOf = (use: string, kid: string) => `obf-server-key:${use}:${kid}`;
@@ -133,5 +147,6 @@ export async function loadServerKeys(db: Kysely<Database>, master: Buffer): Prom
     encryption: enc.key,
     signingJwk,
     encryptionJwk: enc.jwk,
+    records: recordsKeyOf(master),
   };
 }

@@ -83,8 +83,11 @@ export interface DeviceTable {
   station_seq: number;
   batch_id: string;
   kcvs: string;
-  /** The card's keys: the JWE as the station sent it, readable only with the server's key. */
-  secret_jwe: string;
+  /**
+   * The card's keys (cardSecret JSON) sealed with AES-256-GCM under the server's records key,
+   * AAD `device:<iccid>` (server/secrets.ts): base64 of iv ‖ tag ‖ ciphertext.
+   */
+  secret_sealed: string;
   verified_at: string;
   received_at: string;
 }
@@ -100,8 +103,11 @@ export interface BindingTable {
   station_id: string;
   started_at: string;
   ended_at: string | null;
-  /** The personal data and consent (JWE to the server key); null once erased. */
-  personal_jwe: string | null;
+  /**
+   * The personal data and consent (kycSecret JSON) sealed like devices.secret_sealed, AAD
+   * `binding:<bindingId>`; null once erased.
+   */
+  personal_sealed: string | null;
   erased_at: string | null;
 }
 
@@ -250,7 +256,7 @@ export async function migrate(db: Kysely<Database>, backend: Backend): Promise<v
       .addColumn('station_seq', 'integer', (c) => c.notNull())
       .addColumn('batch_id', 'text', (c) => c.notNull())
       .addColumn('kcvs', 'text', (c) => c.notNull())
-      .addColumn('secret_jwe', 'text', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
       .addColumn('verified_at', 'text', (c) => c.notNull())
       .addColumn('received_at', 'text', (c) => c.notNull())
       .execute();
@@ -267,7 +273,7 @@ export async function migrate(db: Kysely<Database>, backend: Backend): Promise<v
       .addColumn('station_id', 'text', (c) => c.notNull())
       .addColumn('started_at', 'text', (c) => c.notNull())
       .addColumn('ended_at', 'text')
-      .addColumn('personal_jwe', 'text')
+      .addColumn('personal_sealed', 'text')
       .addColumn('erased_at', 'text')
       .execute();
     await s.createIndex('bindings_iccid').on('bindings').columns(['iccid', 'state']).execute();

@@ -9,7 +9,6 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { kcvAes } from '../../core/crypto/index.js';
 import {
   cardSecret,
-  decryptSecret,
   MAX_CLOCK_SKEW_S,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -22,6 +21,7 @@ import {
   type SyncRecord,
 } from '../../core/sync/protocol.js';
 import { extendAnchor, planRecords, type ApplyContext, type BindingView, type Mutation } from '../rules.js';
+import { bindingAad, deviceAad, openRecordSecret, type OpenedSecrets } from '../secrets.js';
 import { loadMasterKey, loadServerKeys, type ServerKeys } from '../server-keys.js';
 import { openDatabase } from './open.js';
 import type { Backend, Database, DeviceTable, StationTable } from './schema.js';
@@ -255,13 +255,10 @@ export class ServerStore {
    * Applies a verified batch in one transaction. Records before the station's next_seq are
    * `duplicate` (a retry after a lost answer); a batch starting after it is refused SEQ_GAP;
    * the rest are applied or rejected by the rules, and next_seq moves past all of them.
-   * `secretErrors` come from checking the records' JWEs before the transaction (server/secrets.ts).
+   * `secrets` come from opening the batch's secrets before the transaction (server/secrets.ts):
+   * the records whose secret failed, and the sealed secret of each that passed.
    */
-  async applyBatch(
-    batch: BatchPayload,
-    secretErrors: Map<number, string>,
-    now = new Date(),
-  ): Promise<BatchOutcome> {
+  async applyBatch(batch: BatchPayload, secrets: OpenedSecrets, now = new Date()): Promise<BatchOutcome> {
     const at = now.toISOString();
     return this.db.transaction().execute(async (tx) => {
       const station = await this.lockStation(tx, batch.stationId, at);
@@ -288,9 +285,9 @@ export class ServerStore {
 
       const fresh = batch.records.filter((r) => r.seq >= station.next_seq);
       const duplicates = batch.records.length - fresh.length;
-      const ctx = await this.context(tx, batch.stationId, fresh, secretErrors);
+      const ctx = await this.context(tx, batch.stationId, fresh, secrets.errors);
       const plan = planRecords(ctx, fresh);
-      await this.write(tx, batch.stationId, station.name, plan.mutations, at);
+      await this.write(tx, batch.stationId, station.name, plan.mutations, secrets.sealed, at);
       for (const part of chunks(fresh, 200)) {
         const acks = new Map(plan.acks.map((a) => [a.seq, a]));
         await tx
@@ -479,8 +476,15 @@ export class ServerStore {
     stationId: string,
     provider: string,
     mutations: readonly Mutation[],
+    sealed: ReadonlyMap<number, string>,
     at: string,
   ): Promise<void> {
+    const sealedOf = (seq: number): string => {
+      const s = sealed.get(seq);
+      // secrets.ts rejects every record without a secret, so an applied one always has one.
+      if (s === undefined) throw new Error(`record ${seq} was applied without its sealed secret`);
+      return s;
+    };
     // Devices first, many rows per statement: the bulk of a perso batch, and nothing they
     // depend on comes later in the batch.
     const devices = mutations.flatMap((m) => (m.op === 'device' ? [m.record] : []));
@@ -500,7 +504,7 @@ export class ServerStore {
             station_seq: r.seq,
             batch_id: r.data.batchId,
             kcvs: JSON.stringify(r.data.kcvs),
-            secret_jwe: r.secret,
+            secret_sealed: sealedOf(r.seq),
             verified_at: r.data.verifiedAt,
             received_at: at,
           })),
@@ -525,7 +529,7 @@ export class ServerStore {
               station_id: stationId,
               started_at: d.at,
               ended_at: null,
-              personal_jwe: m.record.secret,
+              personal_sealed: sealedOf(m.record.seq),
               erased_at: null,
             })
             .execute();
@@ -541,7 +545,7 @@ export class ServerStore {
         case 'erase':
           await tx
             .updateTable('bindings')
-            .set({ personal_jwe: null, erased_at: m.at })
+            .set({ personal_sealed: null, erased_at: m.at })
             .where('binding_id', '=', m.bindingId)
             .execute();
           break;
@@ -761,8 +765,8 @@ export class ServerStore {
   }
 
   /**
-   * One device with the KCVs of its keys, computed here by decrypting the stored JWE with the
-   * server's key: proof that the keys arrived whole and open only on the server, without
+   * One device with the KCVs of its keys, computed here by opening the sealed secret with the
+   * server's records key: proof that the keys arrived whole and open only on the server, without
    * printing them (GP Amd D §6.2.3 KCV: AES(K, 01×16), first 3 bytes).
    */
   async device(
@@ -770,16 +774,9 @@ export class ServerStore {
   ): Promise<DeviceInfo & { stationKcvs: Record<string, string>; serverKcvs: Record<string, string> }> {
     const d = await this.db.selectFrom('devices').selectAll().where('iccid', '=', iccid).executeTakeFirst();
     if (!d) throw new StoreError('NOT_FOUND', `unknown device ICCID ${iccid}`);
-    const rec = await this.db
-      .selectFrom('sync_records')
-      .select('ref')
-      .where('station_id', '=', d.station_id)
-      .where('seq', '=', d.station_seq)
-      .executeTakeFirstOrThrow();
-    const plain = await decryptSecret(d.secret_jwe, this.keys.encryption, rec.ref);
+    const secret = cardSecret.parse(openRecordSecret(this.keys.records, d.secret_sealed, deviceAad(iccid)));
     const serverKcvs: Record<string, string> = {};
-    try {
-      const secret = cardSecret.parse(JSON.parse(Buffer.from(plain).toString('utf8')));
+    {
       const kcv = (h: string) => {
         const key = Buffer.from(h, 'hex');
         try {
@@ -791,13 +788,11 @@ export class ServerStore {
       serverKcvs.k = kcv(secret.k);
       serverKcvs.opc = kcv(secret.opc);
       for (const [n, h] of Object.entries(secret.appKeys)) serverKcvs[`app${n}`] = kcv(h);
-    } finally {
-      plain.fill(0);
     }
     return { ...deviceInfo(d), stationKcvs: JSON.parse(d.kcvs) as Record<string, string>, serverKcvs };
   }
 
-  /** A device's custody history; the personal data (decrypted here) only when asked. */
+  /** A device's custody history; the personal data (opened here) only when asked. */
   async bindings(
     iccid: string,
     reveal = false,
@@ -816,11 +811,6 @@ export class ServerStore {
       .execute();
     const events = await this.db
       .selectFrom('custody_events')
-      .innerJoin('sync_records', (j) =>
-        j
-          .onRef('sync_records.station_id', '=', 'custody_events.station_id')
-          .onRef('sync_records.seq', '=', 'custody_events.seq'),
-      )
       .select([
         'custody_events.station_id',
         'custody_events.seq',
@@ -829,7 +819,6 @@ export class ServerStore {
         'custody_events.operator',
         'custody_events.reason',
         'custody_events.at',
-        'sync_records.ref',
       ])
       .where('custody_events.iccid', '=', iccid)
       .orderBy('custody_events.at')
@@ -848,21 +837,10 @@ export class ServerStore {
         startedAt: b.started_at,
         endedAt: b.ended_at,
         erasedAt: b.erased_at,
-        hasPersonalData: b.personal_jwe !== null,
+        hasPersonalData: b.personal_sealed !== null,
       };
-      if (reveal && b.personal_jwe) {
-        const start = events.find(
-          (e) => e.binding_id === b.binding_id && e.action !== 'withdraw' && e.action !== 'erase',
-        );
-        if (start) {
-          const plain = await decryptSecret(b.personal_jwe, this.keys.encryption, start.ref);
-          try {
-            info.personalData = JSON.parse(Buffer.from(plain).toString('utf8')) as unknown;
-          } finally {
-            plain.fill(0);
-          }
-        }
-      }
+      if (reveal && b.personal_sealed)
+        info.personalData = openRecordSecret(this.keys.records, b.personal_sealed, bindingAad(b.binding_id));
       bindings.push(info);
     }
     return {

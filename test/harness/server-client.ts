@@ -1,14 +1,15 @@
 /**
- * A test station for the Resource Server: its own Ed25519 key, records with secrets encrypted
- * to the server (protocol.ts helpers, jose underneath), signed batches and GETs, and acks
- * verified against the server's signing key. No KMS or outbox: the server is tested alone.
+ * A test station for the Resource Server: its own Ed25519 key, records whose secrets go into
+ * the batch's one JWE to the server (core/sync/batch-secrets.ts, jose underneath), signed
+ * batches and GETs, and acks verified against the server's signing key. No KMS or outbox: the
+ * server is tested alone.
  */
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { encryptBatchSecrets } from '../../core/sync/batch-secrets.js';
 import {
   ackPayload,
   AUTH_SCHEME,
-  encryptSecret,
   enrolResponse,
   JWS_TYP,
   paths,
@@ -80,9 +81,19 @@ export class AuditChain {
   }
 }
 
+/** How signBatch builds a batch's `secrets` (tests of the server's refusals change it). */
+export interface SecretsOverride {
+  /** seq → secret object instead of the records' own (null: a batch whose `secrets` is null). */
+  secrets?: Map<number, unknown> | null;
+  /** The jti the JWE names (default: the batch's). */
+  secretsJti?: string;
+}
+
 export class TestStation {
   readonly keys: { privateKey: KeyObject; publicKey: KeyObject };
   server: EnrolResponse | null = null;
+  /** The secret of the last record made for each seq (card, kyc): what signBatch encrypts. */
+  readonly secrets = new Map<number, unknown>();
   constructor(
     public url: string,
     readonly stationId: string,
@@ -112,17 +123,17 @@ export class TestStation {
     return this.server.serverEncryptionKey;
   }
 
-  async card(seq: number, n: number, over: { secretIccid?: string; ref?: string } = {}): Promise<SyncRecord> {
+  card(seq: number, n: number, over: { secretIccid?: string; ref?: string } = {}): Promise<SyncRecord> {
     const iccid = iccidOf(n);
     const ref = over.ref ?? `card:${iccid}`;
     const keys = cardKeysOf(n);
-    const secret = {
+    this.secrets.set(seq, {
       iccid: over.secretIccid ?? iccid,
       k: keys.k,
       opc: keys.opc,
       appKeys: { '1': keys.app1 },
-    };
-    return {
+    });
+    return Promise.resolve({
       seq,
       ref,
       createdAt: new Date().toISOString(),
@@ -136,11 +147,10 @@ export class TestStation {
         kcvs: {},
         verifiedAt: new Date().toISOString(),
       },
-      secret: await encryptSecret(secret, this.encKey, `card:${iccid}`),
-    };
+    });
   }
 
-  async kyc(
+  kyc(
     seq: number,
     action: KycAction,
     n: number,
@@ -149,7 +159,8 @@ export class TestStation {
     personal: Record<string, unknown> = { name: 'Ada Lovelace' },
   ): Promise<SyncRecord> {
     const ref = `kyc:${bindingId}:${seq}`;
-    return {
+    this.secrets.set(seq, { bindingId, ...personal });
+    return Promise.resolve({
       seq,
       ref,
       createdAt: new Date().toISOString(),
@@ -165,27 +176,42 @@ export class TestStation {
         operator: 'op-1',
         at: new Date().toISOString(),
       },
-      secret: await encryptSecret({ bindingId, ...personal }, this.encKey, ref),
-    };
+    });
   }
 
   async signBatch(
     records: SyncRecord[],
     audit: AuditLink[] = [],
-    over: { jti?: string; iat?: number; stationId?: string } = {},
+    over: { jti?: string; iat?: number; stationId?: string } & SecretsOverride = {},
   ): Promise<string> {
+    const jti = over.jti ?? randomBytes(16).toString('hex');
     return signJws(
       {
         protocol: PROTOCOL_VERSION,
         stationId: over.stationId ?? this.stationId,
-        jti: over.jti ?? randomBytes(16).toString('hex'),
+        jti,
         iat: over.iat ?? Math.floor(Date.now() / 1000),
         records,
         audit,
+        secrets: await this.secretsJwe(records, over.secretsJti ?? jti, over.secrets),
       },
       this.keys.privateKey,
       JWS_TYP.batch,
     );
+  }
+
+  /** The batch's one secrets JWE (null for no records), as core/sync/engine.ts builds it. */
+  private async secretsJwe(
+    records: readonly SyncRecord[],
+    jti: string,
+    given?: Map<number, unknown> | null,
+  ): Promise<string | null> {
+    if (given === null || (given === undefined && records.length === 0)) return null;
+    const bySeq = given ?? new Map(records.map((r) => [r.seq, this.secrets.get(r.seq)]));
+    const json = new Map<number, Uint8Array>();
+    for (const [seq, secret] of bySeq)
+      if (secret !== undefined) json.set(seq, Buffer.from(JSON.stringify(secret)));
+    return encryptBatchSecrets(json, this.encKey, jti);
   }
 
   async pushJws(jws: string, init: RequestInit = {}): Promise<HttpResult & { ack?: AckPayload }> {
@@ -195,8 +221,13 @@ export class TestStation {
     return { ...r, ack };
   }
 
-  async push(records: SyncRecord[], audit: AuditLink[] = [], init: RequestInit = {}) {
-    return this.pushJws(await this.signBatch(records, audit), init);
+  async push(
+    records: SyncRecord[],
+    audit: AuditLink[] = [],
+    init: RequestInit = {},
+    over: SecretsOverride = {},
+  ) {
+    return this.pushJws(await this.signBatch(records, audit, over), init);
   }
 
   async signRequest(path: string, over: { jti?: string; iat?: number } = {}): Promise<string> {

@@ -11,7 +11,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, paths } from '../../core/sync/protocol.js';
 import { startResourceServer, type ResourceServer, type ResourceServerOptions } from '../../server/index.js';
 import { findPostgres, POSTGRES_MISSING, startPostgres, type PostgresCluster } from '../harness/postgres.js';
-import { AuditChain, iccidOf, postJson, TestStation } from '../harness/server-client.js';
+import {
+  AuditChain,
+  cardKeysOf,
+  iccidOf,
+  postJson,
+  TestStation,
+  type SecretsOverride,
+} from '../harness/server-client.js';
 
 const MASTER = randomBytes(32).toString('hex');
 const pgBin = findPostgres();
@@ -163,21 +170,68 @@ describe.each(backends)('Resource Server on $name', ({ name, available }) => {
     },
   );
 
-  it_('rejects a record whose secret was made for another record or names another card', async () => {
-    const s = await server();
-    const a = await enrolled(s);
-    const wrongRef = { ...(await a.card(1, 1)), ref: 'card:other' };
-    const wrongCard = await a.card(2, 2, { secretIccid: iccidOf(9) });
-    const r = await a.push([wrongRef, wrongCard]);
-    expect(r.ack!.acks[0]).toMatchObject({
-      status: 'rejected',
-      reason: expect.stringMatching(/made for another record/) as string,
-    });
-    expect(r.ack!.acks[1]).toMatchObject({
-      status: 'rejected',
-      reason: expect.stringContaining(`for ICCID ${iccidOf(9)}`) as string,
-    });
-  });
+  it_(
+    'rejects a record whose secret is missing from the batch or names another card, and seals what it keeps',
+    async () => {
+      const s = await server();
+      const a = await enrolled(s);
+      const records = [
+        await a.card(1, 1),
+        await a.card(2, 2, { secretIccid: iccidOf(9) }),
+        await a.card(3, 3),
+      ];
+      const secrets = new Map([1, 2].map((seq) => [seq, a.secrets.get(seq)]));
+      const r = await a.push(records, [], {}, { secrets });
+      expect(r.ack!.acks).toEqual([
+        { seq: 1, status: 'applied' },
+        {
+          seq: 2,
+          status: 'rejected',
+          reason: `record 2 (card:${iccidOf(2)}): the secret is for ICCID ${iccidOf(9)}, the record for ${iccidOf(2)}`,
+        },
+        {
+          seq: 3,
+          status: 'rejected',
+          reason: `record 3 (card:${iccidOf(3)}): no secret for record 3 in the batch's secrets`,
+        },
+      ]);
+      // At rest the card's keys are sealed (AES-256-GCM), not clear and not the station's JWE.
+      const row = await s.store.db
+        .selectFrom('devices')
+        .select('secret_sealed')
+        .where('iccid', '=', iccidOf(1))
+        .executeTakeFirstOrThrow();
+      const raw = Buffer.from(row.secret_sealed, 'base64').toString('latin1');
+      for (const key of Object.values(cardKeysOf(1))) {
+        expect(row.secret_sealed).not.toContain(key);
+        expect(raw).not.toContain(key);
+      }
+      expect(row.secret_sealed.split('.')).toHaveLength(1);
+      expect((await s.store.device(iccidOf(1))).serverKcvs).toHaveProperty('k');
+    },
+  );
+
+  it_(
+    'refuses a batch whose secrets were made for another batch, name a seq that is no record of it, or are missing',
+    async () => {
+      const s = await server();
+      const a = await enrolled(s);
+      const card = await a.card(1, 1);
+      const refused = async (over: SecretsOverride, records = [card]) => {
+        const r = await a.push(records, [], {}, over);
+        expect(r).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+        return r.body.error!.message;
+      };
+      expect(await refused({ secretsJti: 'another-batch' })).toBe('secrets: made for another batch');
+      expect(await refused({ secrets: new Map([1, 7].map((seq) => [seq, a.secrets.get(1)])) })).toBe(
+        'secrets: seq 7 names no record of this batch',
+      );
+      expect(await refused({ secrets: null })).toMatch(/^secrets: /);
+      expect(await refused({ secrets: new Map() }, [])).toMatch(/^secrets: /);
+      // None of them applied anything: the record is still the server's next.
+      expect((await a.push([card])).ack!.acks).toEqual([{ seq: 1, status: 'applied' }]);
+    },
+  );
 
   it_(
     'refuses a replayed batch, a stale one, a tampered signature, an unknown station, a malformed and a too large body',
@@ -395,6 +449,7 @@ describe.each(backends)('Resource Server on $name', ({ name, available }) => {
         const statuses = new Map<number, string[]>();
         for (let start = 1; start <= 200; start += 20) {
           const recs = await Promise.all(Array.from({ length: 20 }, (_, i) => a.card(start + i, start + i)));
+          for (const r of recs) viaB.secrets.set(r.seq, a.secrets.get(r.seq));
           // The same records reach both instances at once (a retry through the load balancer).
           const [r1, r2] = await Promise.all([a.push(recs), viaB.push(recs)]);
           for (const r of [r1, r2]) {
