@@ -54,9 +54,17 @@ export function loadMasterKey(dataDir: string, given?: string | Uint8Array): Buf
   return key;
 }
 
-/** AES-256-GCM: base64 of iv(12) ‖ tag(16) ‖ ciphertext, bound to `aad`. */
-export function seal(master: Buffer, plaintext: Uint8Array, aad: string): string {
-  const iv = randomBytes(12);
+/**
+ * AES-256-GCM: base64 of iv(12) ‖ tag(16) ‖ ciphertext, bound to `aad`. The IV is random
+ * (NIST SP 800-38D §8.2.2); a caller sealing many values may pass IVs it drew in one call.
+ */
+export function seal(
+  master: Buffer,
+  plaintext: Uint8Array,
+  aad: string,
+  iv: Uint8Array = randomBytes(12),
+): string {
+  if (iv.length !== 12) throw new Error(`an AES-GCM IV is 12 bytes; got ${iv.length}`);
   const c = createCipheriv('aes-256-gcm', master, iv);
   c.setAAD(Buffer.from(aad));
   const ct = Buffer.concat([c.update(plaintext), c.final()]);
