@@ -707,10 +707,18 @@ export class ServerStore {
       .orderBy('change_seq')
       .limit(limit + 1)
       .execute();
+    // Clause 9.2.2: a station learns the permissions of its own devices only — those it
+    // personalised or holds a custody binding for — never another station's.
     const perms = await this.db
       .selectFrom('permissions')
       .selectAll()
       .where('change_seq', '>', since)
+      .where((eb) =>
+        eb.or([
+          eb('iccid', 'in', eb.selectFrom('devices').select('iccid').where('station_id', '=', stationId)),
+          eb('iccid', 'in', eb.selectFrom('bindings').select('iccid').where('station_id', '=', stationId)),
+        ]),
+      )
       .orderBy('change_seq')
       .limit(limit + 1)
       .execute();

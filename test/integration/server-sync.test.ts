@@ -375,6 +375,10 @@ describe.each(backends)('Resource Server on $name', ({ name, available }) => {
     await a.push([await a.card(1, 1)]);
     await s.store.addApplication({ appId: 'app.meter', name: 'Meter', provider: 'ACME' });
     await s.store.addApplication({ appId: 'app.track', name: 'Tracker', provider: 'ACME' });
+    // Another station's device: its permission is never served to this station.
+    const b = await enrolled(s, 'st-b');
+    await b.push([await b.card(1, 900)]);
+    await s.store.permit(iccidOf(900), 'app.meter', true);
     await s.store.permit(iccidOf(1), 'app.meter', true);
     const p1 = await a.pull();
     expect(p1.registry).toMatchObject({ more: true, permissions: [] });
