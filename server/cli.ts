@@ -109,12 +109,18 @@ const commands: Record<string, Command> = {
     },
   },
   'admin enrol-code': {
-    usage: 'admin enrol-code --name NAME [--ttl 15m] [--json]',
-    options: { ...common, name: { type: 'string' }, ttl: { type: 'string', default: '15m' } },
+    usage: 'admin enrol-code --name NAME [--ttl 15m] [--station ID (re-enrolment of that station)] [--json]',
+    options: {
+      ...common,
+      name: { type: 'string' },
+      ttl: { type: 'string', default: '15m' },
+      station: { type: 'string' },
+    },
     async run(v) {
       const name = required(v, 'name');
       const ttl = parseTtl(String(v.ttl));
-      const r = await withStore(v, (s) => s.createEnrolCode(name, ttl));
+      const station = typeof v.station === 'string' ? v.station : undefined;
+      const r = await withStore(v, (s) => s.createEnrolCode(name, ttl, new Date(), station));
       print(v, r, `${r.code}  (for "${name}", one use, expires ${r.expiresAt})`);
       return 0;
     },

@@ -29,6 +29,8 @@ export interface ServerKeyTable {
 export interface EnrolCodeTable {
   code_hash: string;
   station_name: string;
+  /** Set for a re-enrolment: only that (already enrolled) station may use the code. */
+  for_station: string | null;
   created_at: string;
   expires_at: string;
   used_at: string | null;
@@ -204,6 +206,7 @@ export async function migrate(db: Kysely<Database>, backend: Backend): Promise<v
       .createTable('enrol_codes')
       .addColumn('code_hash', 'text', (c) => c.primaryKey())
       .addColumn('station_name', 'text', (c) => c.notNull())
+      .addColumn('for_station', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('expires_at', 'text', (c) => c.notNull())
       .addColumn('used_at', 'text')

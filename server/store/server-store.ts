@@ -101,11 +101,16 @@ export class ServerStore {
 
   // ── Enrolment ───────────────────────────────────────────────────────────────────────────
 
-  /** A one-time code for one station; only its hash is stored. */
+  /**
+   * A one-time code for one station; only its hash is stored. `forStation` issues it for the
+   * re-enrolment of that station id (a new key for a known station); without it the code enrols
+   * a new station only, so a code cannot take over a station that exists.
+   */
   async createEnrolCode(
     name: string,
     ttlMs: number,
     now = new Date(),
+    forStation?: string,
   ): Promise<{ code: string; expiresAt: string }> {
     if (!name.trim() || name.length > 128)
       throw new StoreError('VALIDATION', '--name must be 1-128 characters');
@@ -119,6 +124,7 @@ export class ServerStore {
       .values({
         code_hash: sha256(code),
         station_name: name,
+        for_station: forStation ?? null,
         created_at: now.toISOString(),
         expires_at: expiresAt,
         used_at: null,
@@ -147,6 +153,8 @@ export class ServerStore {
         throw new ProtocolError('CODE_USED', `the enrolment code was already used at ${code.used_at}`);
       if (code.expires_at <= at)
         throw new ProtocolError('CODE_EXPIRED', `the enrolment code expired at ${code.expires_at}`);
+      if (code.for_station !== null && code.for_station !== req.stationId)
+        throw new ProtocolError('CODE_UNKNOWN', 'the enrolment code was issued for another station');
       const sameKey = await tx
         .selectFrom('stations')
         .select('station_id')
@@ -173,6 +181,11 @@ export class ServerStore {
         .where('station_id', '=', req.stationId)
         .executeTakeFirst();
       if (existing) {
+        if (code.for_station !== req.stationId)
+          throw new ProtocolError(
+            'STATION_EXISTS',
+            `station ${req.stationId} is already enrolled: re-enrolling it needs a code issued for it (admin enrol-code --station ${req.stationId})`,
+          );
         await tx
           .updateTable('stations')
           .set({
@@ -186,7 +199,7 @@ export class ServerStore {
           .execute();
         return existing.next_seq;
       }
-      await tx
+      const inserted = await tx
         .insertInto('stations')
         .values({
           station_id: req.stationId,
@@ -201,7 +214,11 @@ export class ServerStore {
           revoked_at: null,
           last_seen_at: null,
         })
-        .execute();
+        // Another instance enrolling the same id at the same moment wins; this one says so.
+        .onConflict((oc) => oc.column('station_id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1)
+        throw new ProtocolError('STATION_EXISTS', `station ${req.stationId} was enrolled at the same moment`);
       return 1;
     });
     return {

@@ -120,7 +120,18 @@ describe.each(backends)('Resource Server on $name', ({ name, available }) => {
     });
     expect(await a.pull()).toMatchObject({ status: 403, body: { error: { code: 'STATION_REVOKED' } } });
     const renewed = new TestStation(s.url, 'st-a');
-    const { code } = await s.store.createEnrolCode('again', 60_000);
+    // A plain code enrols new stations only: it cannot take over st-a.
+    const plain = await s.store.createEnrolCode('takeover', 60_000);
+    expect(await renewed.enrol(plain.code)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'STATION_EXISTS', message: expect.stringMatching(/--station st-a/) as string } },
+    });
+    const other = await s.store.createEnrolCode('for b', 60_000, new Date(), 'st-b');
+    expect(await renewed.enrol(other.code)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'CODE_UNKNOWN' } },
+    });
+    const { code } = await s.store.createEnrolCode('again', 60_000, new Date(), 'st-a');
     const r = await renewed.enrol(code);
     expect(r.body.nextSeq).toBe(3);
     expect(await a.push([await a.card(3, 3)])).toMatchObject({
