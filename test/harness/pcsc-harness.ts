@@ -102,6 +102,7 @@ export class PcscHarness {
       throw new Error('harness: run npm run build first (the sim runs the built CLI)');
     mkdirSync(WORK, { recursive: true });
     PcscHarness.clearLeftovers();
+    reserveVpcdPorts(BASE_PORT, 8);
 
     const shim = join(WORK, 'nodelay.so');
     const build = spawnSync(
@@ -257,5 +258,32 @@ export class PcscHarness {
       await Promise.race([gone, sleep(3000).then(() => sim.kill('SIGKILL'))]);
     }
     await this.killPcscd('SIGTERM');
+  }
+}
+
+const RESERVED_PORTS = '/proc/sys/net/ipv4/ip_local_reserved_ports';
+
+/**
+ * vpcd listens on fixed ports (35963…) inside the ephemeral range (32768–60999). After the
+ * HTTP-heavy suites, one of them can be held as the local port of a client connection in
+ * TIME_WAIT; vpcd's bind then fails with "Address already in use" and no virtual card can
+ * connect. Reserving the ports keeps the kernel from handing them out as ephemeral ports. It
+ * needs root (CI runs as root); otherwise a line says what to run.
+ */
+function reserveVpcdPorts(base: number, count: number): void {
+  const range = `${base}-${base + count - 1}`;
+  let current: string;
+  try {
+    current = readFileSync(RESERVED_PORTS, 'utf8').trim();
+  } catch {
+    return; // not Linux, or no /proc: nothing to reserve
+  }
+  if (current.split(',').includes(range)) return;
+  try {
+    writeFileSync(RESERVED_PORTS, current ? `${current},${range}` : range);
+  } catch {
+    console.warn(
+      `harness: could not reserve the vpcd ports ${range}; if vpcd reports "Address already in use", run as root: echo ${range} > ${RESERVED_PORTS}`,
+    );
   }
 }
