@@ -3,7 +3,7 @@
 // the tests need, then runs lint, typecheck, build, unit, integration and e2e, and ends with one
 // line totalling every runner: `N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -139,7 +139,25 @@ function playwright(name, report, minutes) {
   lines.push(`${name}: ${expected} passed, ${unexpected + flaky + errors} failed, ${skipped} skipped`);
 }
 
+/**
+ * vpcd's fixed ports (35963–35970) lie in the kernel's ephemeral range: a client socket of an
+ * HTTP-heavy test left in TIME_WAIT on one of them makes vpcd's bind fail. Reserved before any
+ * runner starts, they are never handed out (test/harness/pcsc-harness.ts does the same for a
+ * runner started on its own). Needs root; without it the harness prints what to run.
+ */
+function reserveVpcdPorts() {
+  const file = '/proc/sys/net/ipv4/ip_local_reserved_ports';
+  const range = '35963-35970';
+  try {
+    const current = readFileSync(file, 'utf8').trim();
+    if (!current.split(',').includes(range)) writeFileSync(file, current ? `${current},${range}` : range);
+  } catch {
+    // not Linux, or not root: the harness says what to do if vpcd cannot bind
+  }
+}
+
 mkdirSync('test-results', { recursive: true });
+reserveVpcdPorts();
 if (!ensureSystemPackages() || !ensurePcscBinding()) {
   console.log('0 passed, 1 failed');
   process.exit(1);
